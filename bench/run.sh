@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# Coffer vs nginx's WebDAV module on this machine, in the same run: large-file PUT and
+# GET throughput (ratios taken round by round, servers visited in a shuffled order) and
+# Coffer's peak RSS. The method is PERF.md's "How these were taken"; see bench/README.md.
+#
+#   bench/run.sh                                 # 1 GiB, 3 rounds
+#   BENCH_SIZE_MB=256 BENCH_ROUNDS=1 bench/run.sh
+#
+# Progress goes to stderr and the results table to stdout.
+set -euo pipefail
+export LC_ALL=C                         # "612.3", not "612,3", for printf, awk and sort
+
+# ---- knobs ---------------------------------------------------------------------------
+SIZE_MB=${BENCH_SIZE_MB:-1024}          # MiB; 1024 = 1 GiB
+ROUNDS=${BENCH_ROUNDS:-3}               # measured rounds
+WARMUP=${BENCH_WARMUP:-1}               # untimed rounds first (JIT, first-touch memory)
+TMP_PARENT=${BENCH_TMPDIR:-/var/tmp}    # a real disk: /tmp may be tmpfs (RAM)
+
+# Targets from the issue; reported, not enforced (one figure can swing 2-3x here).
+readonly TARGET_UPLOAD_RATIO=0.60 TARGET_DOWNLOAD_RATIO=0.60 TARGET_RSS_MIB=200
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$BENCH_DIR")
+readonly BENCH_DIR REPO_DIR
+
+# ---- state (read by cleanup) ---------------------------------------------------------
+WORK="" COFFER_PID="" NGINX_PID="" NGINX_WORKER_PID=""
+COFFER_URL="" NGINX_URL="" COFFER_ITEM=""
+MBPS="" PEAK_KIB=""                     # results of the last transfer()
+declare -A PUT_MBPS GET_MBPS            # [round,server] -> MB/s
+declare -A COFFER_ROUND_KIB             # [round] -> Coffer's peak RSS over that round
+declare -A ORDER                        # [round] -> the order the servers were visited
+COFFER_PEAK_KIB=0 NGINX_PEAK_KIB=0
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf '\nbench/run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# ---- set-up --------------------------------------------------------------------------
+
+check_knobs() {
+    [[ $SIZE_MB =~ ^[1-9][0-9]*$ ]] || die "BENCH_SIZE_MB must be a positive integer (MiB), got '$SIZE_MB'"
+    [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
+    [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer, got '$WARMUP'"
+    [[ -d $TMP_PARENT ]] || die "BENCH_TMPDIR '$TMP_PARENT' is not a directory"
+    SIZE_BYTES=$((SIZE_MB * 1024 * 1024))
+}
+
+ensure_tools() {
+    local missing=()
+    command -v curl >/dev/null || missing+=(curl)
+    command -v nginx >/dev/null || missing+=(nginx)
+    if ((${#missing[@]})); then
+        ((EUID == 0)) || die "missing ${missing[*]}: run as root, or install them first"
+        log "installing ${missing[*]} ..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    # Debian's nginx has the dav module built in; a custom build may not.
+    local nginx_build
+    nginx_build=$(nginx -V 2>&1)
+    [[ $nginx_build == *--with-http_dav_module* ]] ||
+        die "this nginx has no WebDAV module (nginx -V lacks --with-http_dav_module)"
+    command -v dotnet >/dev/null || die "dotnet (the .NET 10 SDK) is not on PATH"
+}
+
+make_workdir() {
+    WORK=$(mktemp -d "$TMP_PARENT/coffer-bench.XXXXXX")
+    if [[ $(stat -f -c %T "$WORK") == tmpfs ]]; then
+        log "warning: $WORK is on tmpfs, so no disk is involved; set BENCH_TMPDIR to a disk"
+    fi
+    # The payload, nginx's copy, one Coffer version per round, the check download, spare.
+    local need_kib=$(((SIZE_BYTES / 1024) * (ROUNDS + WARMUP + 4)))
+    local free_kib
+    free_kib=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
+    ((free_kib >= need_kib)) ||
+        die "need ~$((need_kib / 1024)) MiB free in $TMP_PARENT, have $((free_kib / 1024)) MiB"
+}
+
+# A TCP port nothing answers on (racy in theory; a lost race fails the start loudly).
+free_port() {
+    local port _
+    for _ in {1..100}; do
+        port=$((20000 + RANDOM % 40000))
+        [[ $port == "${1:-}" ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    die "found no free TCP port"
+}
+
+# wait_for_200 NAME PID URL LOG: poll until URL answers 200; fail early if PID dies.
+wait_for_200() {
+    local name=$1 pid=$2 url=$3 logfile=$4 code=000
+    local deadline=$((SECONDS + 90))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 40 "$logfile" >&2 || true
+            die "$name exited while starting (its log is above)"
+        fi
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+        [[ $code == 200 ]] && return 0
+        sleep 0.2
+    done
+    tail -n 40 "$logfile" >&2 || true
+    die "$name did not answer GET $url with 200 within 90 s (last answer: $code)"
+}
+
+build_coffer() {
+    log "building Coffer (dotnet publish -c Release) ..."
+    # --artifacts-path keeps bin/ and obj/ out of src/, so this never races a developer's
+    # own build of the same tree; --disable-build-servers leaves no compiler server running.
+    if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
+        dotnet publish "$REPO_DIR/src/Coffer.Server" -c Release --disable-build-servers \
+        --artifacts-path "$WORK/artifacts" -o "$WORK/coffer" >"$WORK/publish.log" 2>&1; then
+        tail -n 40 "$WORK/publish.log" >&2
+        die "dotnet publish src/Coffer.Server failed (its output is above)"
+    fi
+}
+
+start_coffer() {
+    local port
+    port=$(free_port)
+    COFFER_URL=http://127.0.0.1:$port
+    mkdir "$WORK/data"
+    # From the publish folder, so the content root (wwwroot, appsettings) is the app's own;
+    # `exec` so $! is the dotnet process itself, whose RSS we read; setsid so a Ctrl-C
+    # reaches only this script, which then stops the server itself.
+    (
+        cd "$WORK/coffer"
+        export Coffer__DataDir=$WORK/data
+        exec setsid dotnet Coffer.Server.dll --urls "$COFFER_URL"
+    ) >"$WORK/coffer.log" 2>&1 &
+    COFFER_PID=$!
+    wait_for_200 Coffer "$COFFER_PID" "$COFFER_URL/health/live" "$WORK/coffer.log"
+    log "Coffer is up at $COFFER_URL (pid $COFFER_PID)"
+}
+
+start_nginx() {
+    local port prefix=$WORK/nginx
+    port=$(free_port "${COFFER_URL##*:}")
+    NGINX_URL=http://127.0.0.1:$port
+    mkdir -p "$prefix/www"
+    echo ok >"$prefix/www/ping"
+    sed -e "s/@PORT@/$port/" -e "s/@USER@/$(id -un)/" \
+        "$BENCH_DIR/nginx.conf.template" >"$prefix/nginx.conf"
+    # -p: relative paths in the config live under $prefix; -e: start-up errors go there
+    # too rather than to /var/log/nginx. setsid: as for Coffer.
+    setsid nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/error.log" \
+        >"$prefix/stderr.log" 2>&1 &
+    NGINX_PID=$!
+    wait_for_200 nginx "$NGINX_PID" "$NGINX_URL/ping" "$prefix/error.log"
+    NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -n 1)
+    [[ -n $NGINX_WORKER_PID ]] || die "nginx started without a worker process"
+    log "nginx $(nginx -v 2>&1 | sed 's|.*/||') is up at $NGINX_URL (worker pid $NGINX_WORKER_PID)"
+}
+
+# json_field NAME FILE: the first "NAME": "string" or number in FILE (no jq needed; the
+# answers here are flat objects whose own fields come first).
+json_field() {
+    grep -oE "\"$1\"[[:space:]]*:[[:space:]]*(\"[^\"]*\"|[0-9]+)" "$2" | head -n 1 |
+        sed -E 's/^[^:]*:[[:space:]]*"?([^"]*)"?$/\1/'
+}
+
+# coffer_post PATH JSON WANT: POST JSON, expect status WANT; the answer is in $WORK/answer.json.
+coffer_post() {
+    local code
+    code=$(curl -sS -o "$WORK/answer.json" -w '%{http_code}' \
+        -H 'Content-Type: application/json' --data-binary "$2" "$COFFER_URL$1") ||
+        die "POST $1 failed to connect"
+    [[ $code == "$3" ]] ||
+        die "POST $1 answered $code, expected $3: $(head -c 400 "$WORK/answer.json")"
+}
+
+coffer_sign_in() {
+    local email=bench@example.com password='Bench-Coffer-2026!pw' token
+    coffer_post /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"$password\"}" 201
+    coffer_post /api/v1/auth/tokens \
+        "{\"email\":\"$email\",\"password\":\"$password\",\"name\":\"bench\"}" 201
+    token=$(json_field token "$WORK/answer.json")
+    [[ -n $token ]] || die "POST /api/v1/auth/tokens gave no token: $(head -c 400 "$WORK/answer.json")"
+    # Passed as `-H @file` so the token is not on curl's command line (ps).
+    printf 'Authorization: Bearer %s\n' "$token" >"$WORK/auth.header"
+}
+
+make_payload() {
+    log "writing a ${SIZE_MB} MiB payload of random bytes ..."
+    # Random, so nothing on the path can compress or deduplicate it.
+    head -c "$SIZE_BYTES" /dev/urandom >"$WORK/payload.bin"
+    sync
+}
+
+# ---- measuring -----------------------------------------------------------------------
+
+reset_peak_rss() { echo 5 >"/proc/$1/clear_refs"; }        # VmHWM := current RSS
+peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# curl_timed URL OUT [curl args...]: one transfer; prints "status seconds bytes".
+# A server that stalls for a minute fails the run instead of hanging it.
+curl_timed() {
+    local url=$1 out=$2
+    shift 2
+    curl -sS --speed-limit 1 --speed-time 60 -o "$out" \
+        -w '%{http_code} %{time_total} %{size_upload} %{size_download}' "$@" "$url" ||
+        die "curl $url failed"
+}
+
+# transfer SERVER put|get: one timed transfer. Sets MBPS (10^6 B/s over curl's
+# time_total, i.e. until the server's whole answer arrived) and PEAK_KIB (the
+# server's VmHWM over the transfer).
+transfer() {
+    local server=$1 op=$2 pid out code seconds sent received bytes
+    # Write back the previous transfer's dirty pages now, not during this one.
+    sync
+    if [[ $server == coffer ]]; then pid=$COFFER_PID; else pid=$NGINX_WORKER_PID; fi
+    reset_peak_rss "$pid"
+
+    case $server/$op in
+    coffer/put)
+        out=$(curl_timed "$COFFER_URL/api/v1/items/root/content?name=big.bin&conflict=replace" \
+            "$WORK/answer.json" -H @"$WORK/auth.header" -H 'Expect:' -T "$WORK/payload.bin") ;;
+    coffer/get)
+        # The timed download goes to /dev/null: writing 1 GiB to any file costs curl
+        # 1-3.5 s of CPU here, which would hide the server. check_download() compares.
+        out=$(curl_timed "$COFFER_URL/api/v1/items/$COFFER_ITEM/content" /dev/null \
+            -H @"$WORK/auth.header") ;;
+    nginx/put)
+        out=$(curl_timed "$NGINX_URL/big.bin" /dev/null -H 'Expect:' -T "$WORK/payload.bin") ;;
+    nginx/get)
+        out=$(curl_timed "$NGINX_URL/big.bin" /dev/null) ;;
+    esac
+
+    PEAK_KIB=$(peak_rss_kib "$pid")
+    read -r code seconds sent received <<<"$out"
+    if [[ $op == put ]]; then bytes=$sent; else bytes=$received; fi
+    case $server/$op/$code in
+    coffer/put/20[01] | nginx/put/20[14] | */get/200) ;;
+    coffer/put/*) die "Coffer PUT answered $code: $(head -c 400 "$WORK/answer.json")" ;;
+    *) die "$server ${op^^} answered $code" ;;
+    esac
+    ((bytes == SIZE_BYTES)) || die "$server ${op^^} moved $bytes bytes, expected $SIZE_BYTES"
+    if [[ $server/$op == coffer/put ]]; then
+        COFFER_ITEM=$(json_field id "$WORK/answer.json")
+        [[ -n $COFFER_ITEM ]] || die "Coffer PUT answer has no id: $(head -c 400 "$WORK/answer.json")"
+    fi
+    MBPS=$(awk -v b="$bytes" -v s="$seconds" 'BEGIN { printf "%.1f", b / s / 1e6 }')
+}
+
+# check_download SERVER ROUND: fetch the file again (untimed) and compare it byte for
+# byte with what was uploaded.
+check_download() {
+    local server=$1 round=$2 url auth=()
+    if [[ $server == coffer ]]; then
+        url=$COFFER_URL/api/v1/items/$COFFER_ITEM/content
+        auth=(-H @"$WORK/auth.header")
+    else
+        url=$NGINX_URL/big.bin
+    fi
+    curl -sS --fail --speed-limit 1 --speed-time 60 -o "$WORK/check.bin" "${auth[@]}" "$url" ||
+        die "$server, round $round: the check download failed"
+    cmp -s "$WORK/payload.bin" "$WORK/check.bin" ||
+        die "$server, round $round: the downloaded bytes differ from the uploaded ones"
+    rm -f "$WORK/check.bin"
+}
+
+max() { echo $(($1 > $2 ? $1 : $2)); }
+
+# run_round ROUND: both servers in a shuffled order, each PUT then GET. ROUND "w1",
+# "w2", ... are warm-ups whose figures are not kept.
+run_round() {
+    local round=$1 server op
+    local order
+    order=$(shuf -e coffer nginx | paste -sd ' ')
+    for server in $order; do
+        for op in put get; do
+            transfer "$server" "$op"
+            log "$(printf 'round %-3s %-6s %s %8s MB/s   peak RSS %4d MiB' \
+                "$round" "$server" "${op^^}" "$MBPS" $((PEAK_KIB / 1024)))"
+            [[ $round == w* ]] && continue
+            if [[ $op == put ]]; then PUT_MBPS[$round,$server]=$MBPS; else GET_MBPS[$round,$server]=$MBPS; fi
+            if [[ $server == coffer ]]; then
+                COFFER_ROUND_KIB[$round]=$(max "${COFFER_ROUND_KIB[$round]:-0}" "$PEAK_KIB")
+                COFFER_PEAK_KIB=$(max "$COFFER_PEAK_KIB" "$PEAK_KIB")
+            else
+                NGINX_PEAK_KIB=$(max "$NGINX_PEAK_KIB" "$PEAK_KIB")
+            fi
+        done
+        check_download "$server" "$round"
+    done
+    [[ $round == w* ]] || ORDER[$round]=$order
+}
+
+# ---- reporting -----------------------------------------------------------------------
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+    ok = op == ">=" ? v >= t : v <= t; print ok ? "meets target" : "MISSES target" }'; }
+
+report() {
+    local r put_ratios=() get_ratios=() cp=() np=() cg=() ng=() pr gr
+    echo
+    echo "Coffer vs nginx $(nginx -v 2>&1 | sed 's|.*/||') WebDAV: ${SIZE_MB} MiB file, $ROUNDS round(s)" \
+        "after $WARMUP warm-up; MB/s = 10^6 B/s; ratio = Coffer / nginx"
+    printf '%-5s  %-13s  %10s %10s %6s  %10s %10s %6s  %10s\n' \
+        round order "PUT coffer" nginx ratio "GET coffer" nginx ratio "coffer RSS"
+    for ((r = 1; r <= ROUNDS; r++)); do
+        cp+=("${PUT_MBPS[$r,coffer]}")
+        np+=("${PUT_MBPS[$r,nginx]}")
+        cg+=("${GET_MBPS[$r,coffer]}")
+        ng+=("${GET_MBPS[$r,nginx]}")
+        pr=$(ratio "${PUT_MBPS[$r,coffer]}" "${PUT_MBPS[$r,nginx]}")
+        gr=$(ratio "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,nginx]}")
+        put_ratios+=("$pr")
+        get_ratios+=("$gr")
+        printf '%-5s  %-13s  %10.0f %10.0f %6s  %10.0f %10.0f %6s  %6d MiB\n' "$r" "${ORDER[$r]}" \
+            "${PUT_MBPS[$r,coffer]}" "${PUT_MBPS[$r,nginx]}" "$pr" \
+            "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,nginx]}" "$gr" $((COFFER_ROUND_KIB[$r] / 1024))
+    done
+    local put_ratio get_ratio rss_mib=$((COFFER_PEAK_KIB / 1024))
+    put_ratio=$(median "${put_ratios[@]}")
+    get_ratio=$(median "${get_ratios[@]}")
+    echo
+    printf 'upload:   coffer %.0f MB/s, nginx %.0f MB/s, ratio %s (median of %d) - %s (>= %s)\n' \
+        "$(median "${cp[@]}")" "$(median "${np[@]}")" "$put_ratio" "$ROUNDS" \
+        "$(verdict "$put_ratio" $TARGET_UPLOAD_RATIO '>=')" $TARGET_UPLOAD_RATIO
+    printf 'download: coffer %.0f MB/s, nginx %.0f MB/s, ratio %s (median of %d) - %s (>= %s)\n' \
+        "$(median "${cg[@]}")" "$(median "${ng[@]}")" "$get_ratio" "$ROUNDS" \
+        "$(verdict "$get_ratio" $TARGET_DOWNLOAD_RATIO '>=')" $TARGET_DOWNLOAD_RATIO
+    printf 'peak RSS: coffer %d MiB (max over all transfers) - %s (<= %d MiB); nginx worker %d MiB\n' \
+        "$rss_mib" "$(verdict "$rss_mib" $TARGET_RSS_MIB '<=')" $TARGET_RSS_MIB \
+        $((NGINX_PEAK_KIB / 1024))
+    echo "every download matched the upload byte for byte (cmp)"
+}
+
+# ---- clean-up ------------------------------------------------------------------------
+
+# stop PID...: TERM, up to 10 s to exit, then KILL.
+stop() {
+    local pid _
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in {1..100}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM HUP
+    set +e
+    [[ -n $COFFER_PID ]] && stop "$COFFER_PID"
+    [[ -n $NGINX_PID ]] && stop "$NGINX_PID"
+    # Normally gone with its master; not if the master had to be killed.
+    [[ -n $NGINX_WORKER_PID ]] && stop "$NGINX_WORKER_PID"
+    [[ -n $WORK ]] && rm -rf "$WORK"
+    exit "$status"
+}
+
+main() {
+    check_knobs
+    ensure_tools
+    trap cleanup EXIT
+    trap 'log "interrupted"; exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+    make_workdir
+    log "working in $WORK"
+    build_coffer
+    start_coffer
+    coffer_sign_in
+    start_nginx
+    log "Coffer RSS at rest: $(($(awk '/^VmRSS:/ { print $2 }' "/proc/$COFFER_PID/status") / 1024)) MiB"
+    make_payload
+
+    local r
+    for ((r = 1; r <= WARMUP; r++)); do run_round "w$r"; done
+    for ((r = 1; r <= ROUNDS; r++)); do run_round "$r"; done
+    report
+}
+
+main "$@"

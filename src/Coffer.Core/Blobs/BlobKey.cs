@@ -1,0 +1,15 @@
+using System.Text.RegularExpressions;
+
+namespace Coffer.Core.Blobs;
+
+/// <summary>Blob keys are built only from server-generated ids, never from names users choose.</summary>
+public static partial class BlobKey
+{
+    public static string For(Guid ownerId, Guid blobId) => $"u/{ownerId:N}/{blobId:N}";
+
+    /// <summary>True for keys of the form this class makes; stores refuse anything else.</summary>
+    public static bool IsValid(string key) => Shape().IsMatch(key);
+
+    [GeneratedRegex("^u/[0-9a-f]{32}/[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Shape();
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Coffer.Core.Blobs;
+
+/// <summary>
+/// Blobs as files under <c>{DataDir}/blobs</c>. A blob is written to a ".partial" file beside its
+/// final place, flushed to disk, then renamed, so a crash never leaves a half blob under a real key.
+/// </summary>
+public sealed partial class LocalBlobStore : IBlobStore
+{
+    private const string PartialSuffix = ".partial";
+    private readonly string _root;
+    private readonly ILogger<LocalBlobStore> _logger;
+
+    public LocalBlobStore(string root, ILogger<LocalBlobStore> logger)
+    {
+        _root = Path.GetFullPath(root) + Path.DirectorySeparatorChar;
+        _logger = logger;
+        Directory.CreateDirectory(_root);
+    }
+
+    public Task<IBlobWriter> BeginWriteAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var partial = path + PartialSuffix;
+        var handle = File.OpenHandle(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        return Task.FromResult<IBlobWriter>(new Writer(this, handle, partial, path));
+    }
+
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+            throw new BlobNotFoundException(key);
+        // bufferSize 0: callers read in large chunks already; a second buffer only copies.
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return Task.FromResult(stream);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(PathOf(key)));
+
+    public async Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var probe = Path.Combine(_root, ".health-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+        File.Delete(probe);
+    }
+
+    /// <summary>Removes ".partial" files left by a crash; safe at start-up, before any upload runs.</summary>
+    public int RemoveAbandonedPartials()
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, "*" + PartialSuffix, SearchOption.AllDirectories))
+        {
+            File.Delete(file);
+            removed++;
+        }
+        if (removed > 0)
+            LogRemovedPartials(removed);
+        return removed;
+    }
+
+    /// <summary>Maps a key to a file, refusing any key this store did not make and any path outside the root.</summary>
+    private string PathOf(string key)
+    {
+        if (!BlobKey.IsValid(key))
+            throw new ArgumentException("Not a blob key.", nameof(key));
+        var path = Path.GetFullPath(Path.Combine(_root, key));
+        if (!path.StartsWith(_root, StringComparison.Ordinal))
+            throw new ArgumentException("Not a blob key.", nameof(key));
+        return path;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed {Count} partial blob files left by an earlier crash")]
+    private partial void LogRemovedPartials(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the partial blob file {Path}")]
+    private partial void LogPartialNotRemoved(Exception exception, string path);
+
+    private sealed class Writer(LocalBlobStore store, SafeFileHandle handle, string partialPath, string finalPath) : IBlobWriter
+    {
+        private long _offset;
+        private bool _completed;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+        {
+            await RandomAccess.WriteAsync(handle, chunk, _offset, cancellationToken);
+            _offset += chunk.Length;
+        }
+
+        public Task CompleteAsync(CancellationToken cancellationToken)
+        {
+            // Durable before visible: the metadata that points at this blob commits after this returns.
+            RandomAccess.FlushToDisk(handle);
+            handle.Dispose();
+            File.Move(partialPath, finalPath);
+            _completed = true;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            handle.Dispose();
+            if (!_completed)
+            {
+                try
+                {
+                    File.Delete(partialPath);
+                }
+                catch (IOException ex)
+                {
+                    store.LogPartialNotRemoved(ex, partialPath);
+                }
+            }
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+/// <summary>Metadata names a blob the store does not have: data loss or a broken store, never user error.</summary>
+public sealed class BlobNotFoundException(string key) : Exception($"Blob {key} is missing from the store.");

@@ -1,0 +1,40 @@
+using Coffer.Core.Accounts;
+using Coffer.Core.Blobs;
+using Coffer.Core.Crypto;
+using Coffer.Core.Drive;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Core;
+
+public static class CoreServices
+{
+    /// <summary>The application services; a database (<c>CofferDb</c>) and an <see cref="IBlobStore"/> come from elsewhere.</summary>
+    public static IServiceCollection AddCofferCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        services.AddSingleton(sp => new DownloadLinks.SigningKey(
+            KeyFile.LoadOrCreate(sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath, "url-signing.key", 32)));
+        services.AddScoped<AccountService>();
+        services.AddScoped<AccessTokenService>();
+        services.AddScoped<ItemLookup>();
+        services.AddScoped<DriveService>();
+        services.AddScoped<DownloadLinks>();
+        services.AddScoped<BlobPipeline>();
+        return services;
+    }
+
+    /// <summary>Blobs as files under <c>{DataDir}/blobs</c>.</summary>
+    public static IServiceCollection AddLocalBlobStore(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new LocalBlobStore(
+            Path.Combine(sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath, "blobs"),
+            sp.GetRequiredService<ILogger<LocalBlobStore>>()));
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<LocalBlobStore>());
+        return services;
+    }
+}

@@ -1,0 +1,319 @@
+using Coffer.Core.Blobs;
+using Coffer.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Core.Drive;
+
+/// <summary>What to do when an upload's name is already taken in its folder.</summary>
+public enum ConflictMode
+{
+    /// <summary>Refuse (409).</summary>
+    Fail,
+
+    /// <summary>Keep both: store the new file as "name (2).ext".</summary>
+    Rename,
+
+    /// <summary>Replace the existing file's content, keeping its id.</summary>
+    Replace,
+}
+
+public sealed record UploadResult(Item Item, bool Replaced);
+
+/// <summary>An open file: its item and its bytes as a seekable stream the caller disposes.</summary>
+public sealed record FileContent(Item Item, Stream Content);
+
+/// <summary>
+/// Changes to a user's files and folders. Metadata is the truth: a file appears only when its
+/// blob is complete and its metadata committed; deletes remove metadata first, blobs last.
+/// </summary>
+public sealed partial class DriveService(
+    CofferDb db,
+    ItemLookup lookup,
+    BlobPipeline pipeline,
+    IBlobStore store,
+    IContentTypeMap contentTypes,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock,
+    ILogger<DriveService> logger)
+{
+    /// <summary>How many "name (n)" candidates to try before giving up on keeping both.</summary>
+    private const int MaxRenameAttempts = 1000;
+
+    /// <summary>Commits that lose a race on a name (unique index) are retried this often.</summary>
+    private const int MaxCommitAttempts = 3;
+
+    public async Task<Item> CreateFolderAsync(Guid userId, string? parentId, string? rawName, CancellationToken cancellationToken)
+    {
+        var name = ItemName.Normalize(rawName);
+        var parent = await lookup.GetFolderAsync(userId, parentId, cancellationToken);
+        if (await lookup.NameTakenAsync(parent.Id, name, cancellationToken))
+            throw NameTaken(name);
+
+        var now = clock.Now();
+        var folder = new Item
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = userId,
+            ParentId = parent.Id,
+            Name = name,
+            Kind = ItemKind.Folder,
+            Created = now,
+            Modified = now,
+        };
+        db.Items.Add(folder);
+        await SaveOrConflictAsync(parent.Id, name, cancellationToken);
+        return folder;
+    }
+
+    /// <summary>
+    /// The upload commit protocol: check what can be checked before reading a byte (name,
+    /// folder, declared size, a taken name when not replacing), stream the body into a new blob,
+    /// then commit the metadata that makes it visible. If anything fails after the blob was
+    /// written, the blob is deleted again; a cancelled upload leaves nothing behind.
+    /// </summary>
+    public async Task<UploadResult> UploadAsync(
+        Guid userId, string? folderId, string? rawName, Stream content, long? declaredLength, ConflictMode conflict,
+        CancellationToken cancellationToken)
+    {
+        var name = ItemName.Normalize(rawName);
+        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
+        var maxBytes = limits.Value.MaxUploadBytes;
+        if (maxBytes > 0 && declaredLength > maxBytes)
+            throw BlobPipeline.TooLarge(maxBytes);
+        if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
+            throw NameTaken(name);
+
+        var blob = await pipeline.StoreAsync(userId, content, maxBytes, cancellationToken);
+        try
+        {
+            return await CommitUploadAsync(userId, folder.Id, name, blob, conflict, cancellationToken);
+        }
+        catch
+        {
+            await DeleteBlobsQuietlyAsync([blob.Key]);
+            throw;
+        }
+    }
+
+    public async Task<FileContent> OpenAsync(Guid userId, string? id, CancellationToken cancellationToken)
+    {
+        var item = await lookup.GetAsync(userId, id, cancellationToken);
+        if (item.Kind != ItemKind.File)
+            throw new InvalidInputException("A folder has no content to download.", field: "id");
+        return await OpenVersionAsync(item, item.CurrentVersionId!.Value, cancellationToken);
+    }
+
+    /// <summary>Opens one version of a file whose owner was already established (e.g. by a signed URL).</summary>
+    public async Task<FileContent> OpenVersionAsync(Guid ownerId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
+    {
+        var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && i.OwnerId == ownerId, cancellationToken)
+            ?? throw new NotFoundException();
+        return await OpenVersionAsync(item, versionId, cancellationToken);
+    }
+
+    public async Task<Item> UpdateAsync(Guid userId, string? id, string? newName, string? newParentId, CancellationToken cancellationToken)
+    {
+        var item = await lookup.GetAsync(userId, id, cancellationToken);
+        if (item.IsRoot)
+            throw new InvalidInputException("The root folder cannot be renamed or moved.", field: "id");
+
+        var name = newName is null ? item.Name : ItemName.Normalize(newName);
+        var parentId = item.ParentId!.Value;
+        if (newParentId is not null)
+        {
+            var parent = await lookup.GetFolderAsync(userId, newParentId, cancellationToken, field: "parentId");
+            if (item.Kind == ItemKind.Folder && await lookup.IsWithinAsync(parent, item.Id, cancellationToken))
+                throw new InvalidInputException("A folder cannot be moved into itself or one of its subfolders.", field: "parentId");
+            parentId = parent.Id;
+        }
+        if (name == item.Name && parentId == item.ParentId)
+            return item;
+        if (await lookup.NameTakenAsync(parentId, name, cancellationToken))
+            throw NameTaken(name);
+
+        item.Name = name;
+        item.ParentId = parentId;
+        if (item.Kind == ItemKind.File)
+            item.ContentType = contentTypes.Resolve(name);
+        await SaveOrConflictAsync(parentId, name, cancellationToken);
+        return item;
+    }
+
+    /// <summary>Deletes an item; a folder goes with everything below it.</summary>
+    public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken)
+    {
+        var item = await lookup.GetAsync(userId, id, cancellationToken);
+        if (item.IsRoot)
+            throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
+
+        var subtree = await SubtreeIdsAsync(item, cancellationToken);
+        var blobs = await db.FileVersions.AsNoTracking()
+            .Where(v => subtree.Contains(v.ItemId))
+            .Select(v => new { v.BlobId, v.Blob.StoreKey })
+            .ToListAsync(cancellationToken);
+        var blobIds = blobs.ConvertAll(b => b.BlobId);
+
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.FileVersions.Where(v => subtree.Contains(v.ItemId)).ExecuteDeleteAsync(cancellationToken);
+            await db.Items.Where(i => subtree.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
+            await db.Blobs.Where(b => blobIds.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        await DeleteBlobsQuietlyAsync(blobs.ConvertAll(b => b.StoreKey));
+    }
+
+    private async Task<FileContent> OpenVersionAsync(Item item, Guid versionId, CancellationToken cancellationToken)
+    {
+        var key = await db.FileVersions.AsNoTracking()
+            .Where(v => v.Id == versionId && v.ItemId == item.Id)
+            .Select(v => v.Blob.StoreKey)
+            .SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("That version of the file no longer exists.");
+        return new FileContent(item, await store.OpenReadAsync(key, cancellationToken));
+    }
+
+    private async Task<UploadResult> CommitUploadAsync(
+        Guid userId, Guid folderId, string name, StoredBlob stored, ConflictMode conflict, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.Now();
+            var existing = await db.Items.SingleOrDefaultAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
+            var targetName = name;
+            if (existing is not null && conflict == ConflictMode.Fail)
+                throw NameTaken(name);
+            if (existing is not null && conflict == ConflictMode.Replace && existing.Kind == ItemKind.Folder)
+                throw new ConflictException("A folder with that name exists.", $"'{name}' is a folder; a file cannot replace it.", "name");
+            if (existing is not null && conflict == ConflictMode.Rename)
+            {
+                targetName = await FreeNameAsync(folderId, name, cancellationToken);
+                existing = null;
+            }
+
+            var blob = new Blob { Id = stored.Id, StoreKey = stored.Key, Size = stored.Size, Created = now };
+            var version = new FileVersion
+            {
+                Id = Guid.CreateVersion7(),
+                Blob = blob,
+                Size = stored.Size,
+                Sha256 = stored.Sha256,
+                Created = now,
+                CreatedBy = userId,
+            };
+            var item = existing ?? new Item
+            {
+                Id = Guid.CreateVersion7(),
+                OwnerId = userId,
+                ParentId = folderId,
+                Name = targetName,
+                Kind = ItemKind.File,
+                Created = now,
+            };
+            version.ItemId = item.Id;
+            item.CurrentVersionId = version.Id;
+            item.Size = stored.Size;
+            item.Sha256 = stored.Sha256;
+            item.ContentType = contentTypes.Resolve(targetName);
+            item.Modified = now;
+
+            List<string> replacedKeys = [];
+            if (existing is null)
+            {
+                db.Items.Add(item);
+            }
+            else
+            {
+                // Until versions are kept, replacing drops the old content: rows now, blobs after the commit.
+                var old = await db.FileVersions.Include(v => v.Blob).Where(v => v.ItemId == existing.Id).ToListAsync(cancellationToken);
+                db.FileVersions.RemoveRange(old);
+                db.Blobs.RemoveRange(old.Select(v => v.Blob));
+                replacedKeys = old.ConvertAll(v => v.Blob.StoreKey);
+            }
+            db.FileVersions.Add(version);
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < MaxCommitAttempts)
+            {
+                // Another request took the name between our check and our commit: look again.
+                db.ChangeTracker.Clear();
+                continue;
+            }
+            await DeleteBlobsQuietlyAsync(replacedKeys);
+            return new UploadResult(item, existing is not null);
+        }
+    }
+
+    private async Task<string> FreeNameAsync(Guid folderId, string name, CancellationToken cancellationToken)
+    {
+        for (var counter = 2; counter < MaxRenameAttempts; counter++)
+        {
+            var candidate = ItemName.WithCounter(name, counter);
+            if (!await lookup.NameTakenAsync(folderId, candidate, cancellationToken))
+                return candidate;
+        }
+        throw NameTaken(name);
+    }
+
+    private async Task<List<Guid>> SubtreeIdsAsync(Item item, CancellationToken cancellationToken)
+    {
+        var ids = new List<Guid> { item.Id };
+        var folders = item.Kind == ItemKind.Folder ? new List<Guid> { item.Id } : [];
+        while (folders.Count > 0)
+        {
+            var level = folders;
+            var children = await db.Items.AsNoTracking()
+                .Where(i => i.ParentId != null && level.Contains(i.ParentId.Value))
+                .Select(i => new { i.Id, i.Kind })
+                .ToListAsync(cancellationToken);
+            ids.AddRange(children.Select(c => c.Id));
+            folders = children.Where(c => c.Kind == ItemKind.Folder).Select(c => c.Id).ToList();
+        }
+        return ids;
+    }
+
+    private async Task SaveOrConflictAsync(Guid folderId, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            if (await lookup.NameTakenAsync(folderId, name, cancellationToken))
+                throw NameTaken(name); // lost a race for the name
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Deleting blobs whose metadata is gone (or never committed) must not fail the request:
+    /// a blob left behind is an orphan for garbage collection, not an error for the user.
+    /// </summary>
+    private async Task DeleteBlobsQuietlyAsync(IReadOnlyList<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            try
+            {
+                await store.DeleteAsync(key, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogBlobNotDeleted(ex, key);
+            }
+        }
+    }
+
+    private static ConflictException NameTaken(string name) =>
+        new("An item with that name already exists.", $"'{name}' already exists in this folder.", "name");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete blob {BlobKey}; it is left for garbage collection")]
+    private partial void LogBlobNotDeleted(Exception exception, string blobKey);
+}

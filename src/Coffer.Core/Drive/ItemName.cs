@@ -1,0 +1,71 @@
+using System.Text;
+
+namespace Coffer.Core.Drive;
+
+/// <summary>
+/// The one place that decides what a file or folder may be called: 1–255 bytes of UTF-8 after
+/// NFC normalisation; no '/', '\', NUL or control characters; not "." or ".."; no trailing
+/// space or dot (which some file systems and clients silently drop).
+/// </summary>
+public static class ItemName
+{
+    public const int MaxBytes = 255;
+
+    /// <summary>Returns the name in NFC, or throws <see cref="InvalidInputException"/> saying what is wrong.</summary>
+    public static string Normalize(string? raw, string field = "name")
+    {
+        if (string.IsNullOrEmpty(raw))
+            throw Invalid("A name is required.", field);
+        if (!IsWellFormedUtf16(raw))
+            throw Invalid("The name is not valid Unicode.", field);
+
+        var name = raw.Normalize(NormalizationForm.FormC);
+        foreach (var c in name)
+        {
+            if (c is '/' or '\\')
+                throw Invalid("A name cannot contain '/' or '\\'.", field);
+            if (char.IsControl(c))
+                throw Invalid("A name cannot contain control characters.", field);
+        }
+
+        if (name is "." or "..")
+            throw Invalid("A name cannot be '.' or '..'.", field);
+        if (name[^1] is ' ' or '.')
+            throw Invalid("A name cannot end with a space or a dot.", field);
+        if (Encoding.UTF8.GetByteCount(name) > MaxBytes)
+            throw Invalid($"A name can be at most {MaxBytes} bytes of UTF-8.", field);
+        return name;
+    }
+
+    /// <summary>"name (2).txt" for "name.txt": the candidate names tried when keeping both.</summary>
+    public static string WithCounter(string name, int counter)
+    {
+        var dot = name.LastIndexOf('.');
+        var (stem, extension) = dot > 0 ? (name[..dot], name[dot..]) : (name, "");
+        var suffix = $" ({counter})";
+        // Keep the result within the byte limit by shortening the stem, never the extension.
+        while (stem.Length > 1 && Encoding.UTF8.GetByteCount(stem + suffix + extension) > MaxBytes)
+            stem = stem[..^(char.IsLowSurrogate(stem[^1]) ? 2 : 1)];
+        return stem + suffix + extension;
+    }
+
+    private static bool IsWellFormedUtf16(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]))
+            {
+                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
+                    return false;
+                i++;
+            }
+            else if (char.IsLowSurrogate(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static InvalidInputException Invalid(string title, string field) => new(title, field: field);
+}

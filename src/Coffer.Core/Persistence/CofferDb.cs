@@ -1,0 +1,66 @@
+using Coffer.Core.Accounts;
+using Coffer.Core.Blobs;
+using Coffer.Core.Drive;
+using Microsoft.EntityFrameworkCore;
+
+namespace Coffer.Core.Persistence;
+
+/// <summary>
+/// The metadata store. Provider-neutral: each database provider derives from it in Coffer.Data
+/// and owns its migrations there.
+/// </summary>
+public abstract class CofferDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<Item> Items => Set<Item>();
+    public DbSet<FileVersion> FileVersions => Set<FileVersion>();
+    public DbSet<Blob> Blobs => Set<Blob>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(user =>
+        {
+            user.Property(u => u.Email).HasMaxLength(320);
+            user.Property(u => u.NormalizedEmail).HasMaxLength(320);
+            user.HasIndex(u => u.NormalizedEmail).IsUnique();
+            user.Property(u => u.DisplayName).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<AccessToken>(token =>
+        {
+            token.Property(t => t.Name).HasMaxLength(200);
+            token.Property(t => t.SecretHash).HasMaxLength(64);
+            token.HasIndex(t => t.SecretHash).IsUnique();
+            token.HasIndex(t => t.UserId);
+            token.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Item>(item =>
+        {
+            item.Property(i => i.Name).HasMaxLength(1024);
+            item.Property(i => i.ContentType).HasMaxLength(255);
+            item.Property(i => i.Sha256).HasMaxLength(64);
+            // Names are unique per folder, compared ordinally (the providers' binary collation).
+            item.HasIndex(i => new { i.ParentId, i.Name }).IsUnique();
+            item.HasIndex(i => new { i.ParentId, i.Kind, i.Name });
+            item.HasIndex(i => i.OwnerId);
+            item.HasOne<User>().WithMany().HasForeignKey(i => i.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            item.HasOne<Item>().WithMany().HasForeignKey(i => i.ParentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<FileVersion>(version =>
+        {
+            version.Property(v => v.Sha256).HasMaxLength(64);
+            version.HasIndex(v => v.ItemId);
+            version.HasOne<Item>().WithMany().HasForeignKey(v => v.ItemId).OnDelete(DeleteBehavior.Cascade);
+            version.HasOne(v => v.Blob).WithMany().HasForeignKey(v => v.BlobId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Blob>(blob =>
+        {
+            blob.Property(b => b.StoreKey).HasMaxLength(200);
+            blob.HasIndex(b => b.StoreKey).IsUnique();
+        });
+    }
+}

@@ -1,0 +1,27 @@
+using Coffer.Core.Drive;
+
+namespace Coffer.Server.Api;
+
+/// <summary>An item as API.md defines it; the caller's root folder is always "root".</summary>
+public sealed record ItemDto(
+    string Id, string Name, string Kind, string? ParentId, string Path, long Size, string? ContentType, string? Sha256,
+    DateTimeOffset Created, DateTimeOffset Modified)
+{
+    public static ItemDto From(Item item, string path) => new(
+        item.IsRoot ? ItemLookup.RootId : item.Id.ToString(),
+        item.Name,
+        item.Kind == ItemKind.Folder ? "folder" : "file",
+        item.ParentId is not { } parent ? null : parent == item.OwnerId ? ItemLookup.RootId : parent.ToString(),
+        path,
+        item.Size,
+        item.ContentType,
+        item.Sha256,
+        item.Created,
+        item.Modified);
+}
+
+public sealed record ItemListDto(IReadOnlyList<ItemDto> Items, string? NextCursor);
+public sealed record CreateFolderRequest(string? Name);
+public sealed record UpdateItemRequest(string? Name, string? ParentId);
+public sealed record DownloadUrlRequest(int? ExpiresInSeconds);
+public sealed record DownloadUrlDto(string Url, DateTimeOffset ExpiresAt);

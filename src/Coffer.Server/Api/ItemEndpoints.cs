@@ -1,0 +1,113 @@
+using System.Security.Claims;
+using Coffer.Core;
+using Coffer.Core.Drive;
+using Coffer.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+
+namespace Coffer.Server.Api;
+
+/// <summary>Files and folders: thin adapters over <see cref="DriveService"/> and <see cref="ItemLookup"/>.</summary>
+public static class ItemEndpoints
+{
+    public static RouteGroupBuilder MapItemEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var items = endpoints.MapGroup("/items").WithTags("Items");
+        items.MapGet("/by-path", GetByPath);
+        items.MapGet("/{id}", Get);
+        items.MapGet("/{id}/children", ListChildren);
+        items.MapPost("/{id}/folders", CreateFolder);
+        items.MapPut("/{id}/content", Upload).Accepts<Stream>("application/octet-stream");
+        items.MapMethods("/{id}/content", [HttpMethods.Get, HttpMethods.Head], Download);
+        items.MapPatch("/{id}", Update);
+        items.MapDelete("/{id}", Delete);
+        items.MapPost("/{id}/download-url", CreateDownloadUrl);
+        return items;
+    }
+
+    public static async Task<Ok<ItemDto>> Get(string id, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        var item = await lookup.GetAsync(user.UserId(), id, cancellationToken);
+        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+    }
+
+    public static async Task<Ok<ItemDto>> GetByPath(string? path, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        var item = await lookup.GetByPathAsync(user.UserId(), path, cancellationToken);
+        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+    }
+
+    public static async Task<Ok<ItemListDto>> ListChildren(
+        string id, int? limit, string? cursor, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        var page = await lookup.ListChildrenAsync(user.UserId(), id, limit, cursor, cancellationToken);
+        var items = page.Items.Select(i => ItemDto.From(i, DrivePath.Combine(page.FolderPath, i.Name))).ToList();
+        return TypedResults.Ok(new ItemListDto(items, page.NextCursor));
+    }
+
+    public static async Task<Created<ItemDto>> CreateFolder(
+        string id, CreateFolderRequest body, ClaimsPrincipal user, DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        var folder = await drive.CreateFolderAsync(user.UserId(), id, body.Name, cancellationToken);
+        return TypedResults.Created($"/api/v1/items/{folder.Id}", ItemDto.From(folder, await lookup.PathOfAsync(folder, cancellationToken)));
+    }
+
+    /// <summary>The raw request body streams into the blob pipeline: no form parsing, no buffering, no size limit but Coffer's own.</summary>
+    [DisableRequestSizeLimit]
+    public static async Task<Results<Created<ItemDto>, Ok<ItemDto>>> Upload(
+        string id, string? name, string? conflict, HttpRequest request, ClaimsPrincipal user,
+        DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        var mode = ParseConflict(conflict);
+        var result = await drive.UploadAsync(user.UserId(), id, name, request.Body, request.ContentLength, mode, cancellationToken);
+        var dto = ItemDto.From(result.Item, await lookup.PathOfAsync(result.Item, cancellationToken));
+        return result.Replaced ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/items/{result.Item.Id}", dto);
+    }
+
+    public static async Task<FileStreamHttpResult> Download(string id, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken) =>
+        FileResponse(await drive.OpenAsync(user.UserId(), id, cancellationToken));
+
+    public static async Task<Ok<ItemDto>> Update(
+        string id, UpdateItemRequest body, ClaimsPrincipal user, DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
+    {
+        if (body.Name is null && body.ParentId is null)
+            throw new InvalidInputException("Nothing to change: give a new name, a new parentId, or both.", field: "name");
+        var item = await drive.UpdateAsync(user.UserId(), id, body.Name, body.ParentId, cancellationToken);
+        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+    }
+
+    public static async Task<NoContent> Delete(string id, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken)
+    {
+        await drive.DeleteAsync(user.UserId(), id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<DownloadUrlDto>> CreateDownloadUrl(
+        string id, [FromBody] DownloadUrlRequest? body, ClaimsPrincipal user, DownloadLinks links, HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var (grant, signature) = await links.CreateAsync(user.UserId(), id, body?.ExpiresInSeconds, cancellationToken);
+        return TypedResults.Ok(new DownloadUrlDto(SignedDownloadEndpoints.UrlFor(request, grant, signature), grant.Expires));
+    }
+
+    /// <summary>
+    /// The bytes with everything a client needs to cache and resume: Range (206/416), a strong
+    /// ETag from the content hash (304), Last-Modified, and an RFC 5987 filename.
+    /// </summary>
+    internal static FileStreamHttpResult FileResponse(FileContent file) => TypedResults.Stream(
+        file.Content,
+        file.Item.ContentType ?? "application/octet-stream",
+        fileDownloadName: file.Item.Name,
+        lastModified: file.Item.Modified,
+        entityTag: new EntityTagHeaderValue($"\"{file.Item.Sha256}\""),
+        enableRangeProcessing: true);
+
+    private static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
+    {
+        null or "fail" => ConflictMode.Fail,
+        "rename" => ConflictMode.Rename,
+        "replace" => ConflictMode.Replace,
+        _ => throw new InvalidInputException("conflict must be 'fail', 'rename' or 'replace'.", field: "conflict"),
+    };
+}

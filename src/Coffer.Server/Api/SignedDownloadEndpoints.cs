@@ -1,0 +1,41 @@
+using System.Globalization;
+using Coffer.Core;
+using Coffer.Core.Drive;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coffer.Server.Api;
+
+/// <summary>Downloads through time-limited signed URLs: no other credentials, 403 once altered or expired.</summary>
+public static class SignedDownloadEndpoints
+{
+    private const string Path = "/api/v1/download/";
+
+    public static RouteGroupBuilder MapSignedDownloadEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var download = endpoints.MapGroup("/download").WithTags("Items");
+        download.MapMethods("/{itemId}", [HttpMethods.Get, HttpMethods.Head], Download);
+        return download;
+    }
+
+    public static string UrlFor(HttpRequest request, DownloadGrant grant, string signature) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{request.Scheme}://{request.Host}{request.PathBase}{Path}{grant.ItemId:N}?u={grant.OwnerId:N}&v={grant.VersionId:N}&e={grant.Expires.ToUnixTimeSeconds()}&s={signature}");
+
+    public static async Task<FileStreamHttpResult> Download(
+        string itemId, string? u, string? v, string? e, string? s, DownloadLinks links, DriveService drive, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(itemId, "N", out var item)
+            || !Guid.TryParseExact(u, "N", out var owner)
+            || !Guid.TryParseExact(v, "N", out var version)
+            || !long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
+            || expires > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+            throw Refused();
+        var grant = new DownloadGrant(owner, item, version, DateTimeOffset.FromUnixTimeSeconds(expires));
+        if (!links.Verify(grant, s))
+            throw Refused();
+        return ItemEndpoints.FileResponse(await drive.OpenVersionAsync(owner, item, version, cancellationToken));
+    }
+
+    private static ForbiddenException Refused() =>
+        new("This download link is not valid.", "It has expired or was altered. Ask for a new link.");
+}

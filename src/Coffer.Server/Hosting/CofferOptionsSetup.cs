@@ -1,0 +1,47 @@
+using Coffer.Core;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Hosting;
+
+public static class CofferOptionsSetup
+{
+    /// <summary>Binds every options class and validates it at start-up, naming the key that is wrong.</summary>
+    public static IServiceCollection AddCofferOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DataDirOptions>().Bind(configuration.GetSection(DataDirOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DataDirOptions>, DataDirValidator>();
+
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateOnStart();
+
+        services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
+            .Validate(o => o.MaxUploadBytes >= 0, "Coffer:Limits:MaxUploadBytes must be 0 (no limit) or a positive number of bytes.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>The data directory must exist (it is created, owner-only) and be writable.</summary>
+    private sealed class DataDirValidator : IValidateOptions<DataDirOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, DataDirOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(options.DataDir))
+                return ValidateOptionsResult.Fail("Coffer:DataDir must name a directory.");
+            try
+            {
+                var path = options.FullPath;
+                if (OperatingSystem.IsWindows())
+                    Directory.CreateDirectory(path);
+                else
+                    Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                var probe = Path.Combine(path, ".write-test");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+                return ValidateOptionsResult.Success;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return ValidateOptionsResult.Fail($"Coffer:DataDir '{options.DataDir}' cannot be created or written: {ex.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Coffer.Core.Drive;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Hosting;
+
+/// <summary>Cross-cutting host concerns: defaults, logging, errors, health, security headers.</summary>
+public static partial class HostingServices
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    /// <summary>Listen on <see cref="DefaultUrl"/> unless told otherwise; structured JSON logs with the request id.</summary>
+    public static void UseCofferDefaults(this WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["urls"] ?? builder.Configuration["http_ports"] ?? builder.Configuration["https_ports"];
+        if (string.IsNullOrEmpty(configured) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true; // the hosting scope carries RequestId and TraceId
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        // The built-in request lines include query strings, which can carry signatures: ours leave them out.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+    }
+
+    public static IServiceCollection AddCofferHosting(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // bad JSON reaches the handler above
+        services.ConfigureHttpJsonOptions(o =>
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddSingleton<IContentTypeMap, ExtensionContentTypeMap>();
+        services.AddHostedService<StartupTasks>();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<BlobStoreHealthCheck>("blob-store", tags: [ReadyTag]);
+        services.AddOpenApi();
+        return services;
+    }
+
+    public static void UseCofferHosting(this WebApplication app)
+    {
+        app.Use(LogRequestAsync);
+        app.Use(AddSecurityHeaders);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+    }
+
+    private const string ReadyTag = "ready";
+
+    public static void MapCofferHealthChecks(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+    }
+
+    /// <summary>Runs the server; a configuration error ends it with one clear line instead of a stack trace.</summary>
+    public static async Task<int> RunCofferAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            var failures = string.Join(" ", ex.Failures);
+            LogConfigurationError(app.Logger, failures);
+            return 1;
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The configuration binder's own message names the key and the value.
+            LogConfigurationError(app.Logger, ex.Message);
+            return 1;
+        }
+    }
+
+    private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        return next(context);
+    }
+
+    private static async Task LogRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer.Requests");
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // The path only: query strings can carry signatures and file names.
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
+                var path = context.Request.Path.Value ?? "";
+                var elapsedMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
+                LogRequest(logger, context.Request.Method, path, status, elapsedMs);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Coffer cannot start, the configuration is wrong: {Problem}")]
+    private static partial void LogConfigurationError(ILogger logger, string problem);
+}

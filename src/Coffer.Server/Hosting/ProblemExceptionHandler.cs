@@ -1,0 +1,59 @@
+using Coffer.Core;
+using Coffer.Core.Blobs;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coffer.Server.Hosting;
+
+/// <summary>
+/// The one place exceptions become answers: domain exceptions map to their status codes with a
+/// problem document; anything else is logged and answered with a 500 that reveals nothing.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+            return true; // the client left: nobody to answer
+
+        var problem = exception switch
+        {
+            CofferException e => Problem(StatusOf(e), e.Title, e.Detail, e.Field),
+            BadHttpRequestException e => Problem(e.StatusCode, BadRequestTitle(e), (e.InnerException as System.Text.Json.JsonException)?.Message, null),
+            BlobNotFoundException => Problem(StatusCodes.Status500InternalServerError,
+                "The file's content is missing from storage.", "An administrator has been told; see the server log.", null),
+            _ => Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null, null),
+        };
+        if (problem.Status >= 500)
+            LogUnhandled(exception, context.Request.Method, context.Request.Path);
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails Problem(int status, string title, string? detail, string? field)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (field is not null)
+            problem.Extensions["field"] = field;
+        return problem;
+    }
+
+    private static int StatusOf(CofferException exception) => exception switch
+    {
+        NotFoundException => StatusCodes.Status404NotFound,
+        ConflictException => StatusCodes.Status409Conflict,
+        PayloadTooLargeException => StatusCodes.Status413PayloadTooLarge,
+        ForbiddenException => StatusCodes.Status403Forbidden,
+        InvalidCredentialsException => StatusCodes.Status401Unauthorized,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    /// <summary>The framework's messages for unreadable bodies are safe to show and say what was wrong.</summary>
+    private static string BadRequestTitle(BadHttpRequestException exception) =>
+        exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error for {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+}

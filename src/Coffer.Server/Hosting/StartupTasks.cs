@@ -1,0 +1,25 @@
+using Coffer.Core.Blobs;
+using Coffer.Core;
+using Coffer.Data;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Hosting;
+
+/// <summary>Work that must finish before the first request: schema migration and crash clean-up.</summary>
+internal sealed partial class StartupTasks(
+    IServiceProvider services,
+    IOptions<DataDirOptions> dataDir,
+    ILogger<StartupTasks> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogDataDir(dataDir.Value.FullPath);
+        await services.MigrateCofferDatabaseAsync(cancellationToken);
+        services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory: {DataDir}")]
+    private partial void LogDataDir(string dataDir);
+}

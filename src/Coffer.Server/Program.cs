@@ -1,0 +1,32 @@
+using Coffer.Core;
+using Coffer.Data;
+using Coffer.Server.Api;
+using Coffer.Server.Auth;
+using Coffer.Server.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.UseCofferDefaults();
+
+builder.Services
+    .AddCofferOptions(builder.Configuration)
+    .AddCofferCore()
+    .AddCofferDatabase(builder.Configuration)
+    .AddLocalBlobStore()
+    .AddCofferHosting()
+    .AddCofferAuthentication()
+    .AddCofferApi();
+
+var app = builder.Build();
+
+app.UseCofferHosting();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapCofferHealthChecks();
+app.MapOpenApi();
+app.MapCofferApi();
+
+return await app.RunCofferAsync();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;
