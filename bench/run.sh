@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coffer vs nginx's WebDAV module on this machine, in the same run: large-file PUT and
-# GET throughput (ratios taken round by round, servers visited in a shuffled order) and
+# GET throughput (ratios taken round by round, the servers' order shuffled) and
 # Coffer's peak RSS. The method is PERF.md's "How these were taken"; see bench/README.md.
 #
 #   bench/run.sh                                 # 1 GiB, 3 rounds
@@ -9,6 +9,7 @@
 # Progress goes to stderr and the results table to stdout.
 set -euo pipefail
 export LC_ALL=C                         # "612.3", not "612,3", for printf, awk and sort
+PATH=$PATH:/usr/sbin:/sbin              # where Debian puts nginx
 
 # ---- knobs ---------------------------------------------------------------------------
 SIZE_MB=${BENCH_SIZE_MB:-1024}          # MiB; 1024 = 1 GiB
@@ -16,7 +17,7 @@ ROUNDS=${BENCH_ROUNDS:-3}               # measured rounds
 WARMUP=${BENCH_WARMUP:-1}               # untimed rounds first (JIT, first-touch memory)
 TMP_PARENT=${BENCH_TMPDIR:-/var/tmp}    # a real disk: /tmp may be tmpfs (RAM)
 
-# Targets from the issue; reported, not enforced (one figure can swing 2-3x here).
+# Targets (see README.md); reported, not enforced: one figure can swing 2-3x here.
 readonly TARGET_UPLOAD_RATIO=0.60 TARGET_DOWNLOAD_RATIO=0.60 TARGET_RSS_MIB=200
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +31,7 @@ MBPS="" PEAK_KIB=""                     # results of the last transfer()
 declare -A PUT_MBPS GET_MBPS            # [round,server] -> MB/s
 declare -A COFFER_ROUND_KIB             # [round] -> Coffer's peak RSS over that round
 declare -A ORDER                        # [round] -> the order the servers were visited
-COFFER_PEAK_KIB=0 NGINX_PEAK_KIB=0
+COFFER_PEAK_KIB=0 NGINX_PEAK_KIB=0 LOAD_BEFORE=""
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf '\nbench/run.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -196,7 +197,8 @@ make_payload() {
 reset_peak_rss() { echo 5 >"/proc/$1/clear_refs"; }        # VmHWM := current RSS
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
-# curl_timed URL OUT [curl args...]: one transfer; prints "status seconds bytes".
+# curl_timed URL OUT [curl args...]: one transfer; prints
+# "status seconds bytes-sent bytes-received".
 # A server that stalls for a minute fails the run instead of hanging it.
 curl_timed() {
     local url=$1 out=$2
@@ -214,6 +216,10 @@ transfer() {
     # Write back the previous transfer's dirty pages now, not during this one.
     sync
     if [[ $server == coffer ]]; then pid=$COFFER_PID; else pid=$NGINX_WORKER_PID; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+        [[ $server == coffer ]] && tail -n 40 "$WORK/coffer.log" >&2
+        die "$server (pid $pid) is no longer running"
+    fi
     reset_peak_rss "$pid"
 
     case $server/$op in
@@ -266,12 +272,10 @@ check_download() {
 
 max() { echo $(($1 > $2 ? $1 : $2)); }
 
-# run_round ROUND: both servers in a shuffled order, each PUT then GET. ROUND "w1",
-# "w2", ... are warm-ups whose figures are not kept.
+# run_round ROUND ORDER: each server in ORDER does a PUT then a GET. ROUND "w1", "w2",
+# ... are warm-ups whose figures are not kept.
 run_round() {
-    local round=$1 server op
-    local order
-    order=$(shuf -e coffer nginx | paste -sd ' ')
+    local round=$1 order=$2 server op
     for server in $order; do
         for op in put get; do
             transfer "$server" "$op"
@@ -299,11 +303,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
     ok = op == ">=" ? v >= t : v <= t; print ok ? "meets target" : "MISSES target" }'; }
 
+# The commit measured, marked when the work tree differs from it.
+coffer_revision() {
+    local rev
+    rev=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+    [[ -z $(git -C "$REPO_DIR" status --porcelain -- src 2>/dev/null) ]] || rev+="+changes"
+    echo "$rev"
+}
+
 report() {
     local r put_ratios=() get_ratios=() cp=() np=() cg=() ng=() pr gr
     echo
-    echo "Coffer vs nginx $(nginx -v 2>&1 | sed 's|.*/||') WebDAV: ${SIZE_MB} MiB file, $ROUNDS round(s)" \
-        "after $WARMUP warm-up; MB/s = 10^6 B/s; ratio = Coffer / nginx"
+    echo "Coffer $(coffer_revision) vs nginx $(nginx -v 2>&1 | sed 's|.*/||') WebDAV:" \
+        "${SIZE_MB} MiB file, $ROUNDS round(s) after $WARMUP warm-up"
+    echo "$(nproc) cores, load average $LOAD_BEFORE before and $(cut -d ' ' -f 1 /proc/loadavg) after;" \
+        "MB/s = 10^6 B/s; ratio = Coffer / nginx, per round"
     printf '%-5s  %-13s  %10s %10s %6s  %10s %10s %6s  %10s\n' \
         round order "PUT coffer" nginx ratio "GET coffer" nginx ratio "coffer RSS"
     for ((r = 1; r <= ROUNDS; r++)); do
@@ -375,10 +389,19 @@ main() {
     start_nginx
     log "Coffer RSS at rest: $(($(awk '/^VmRSS:/ { print $2 }' "/proc/$COFFER_PID/status") / 1024)) MiB"
     make_payload
+    # Another job on the machine shows here first; it is why only ratios compare.
+    LOAD_BEFORE=$(cut -d ' ' -f 1 /proc/loadavg)
 
-    local r
-    for ((r = 1; r <= WARMUP; r++)); do run_round "w$r"; done
-    for ((r = 1; r <= ROUNDS; r++)); do run_round "$r"; done
+    # The order is shuffled once and then alternates round by round: with two servers that
+    # keeps either from going first (or second) in every round, as a fresh shuffle
+    # each round would do 1 time in 4 over 3 rounds.
+    local r first second
+    read -r first second < <(shuf -e coffer nginx | paste -sd ' ')
+    for ((r = 1; r <= WARMUP; r++)); do run_round "w$r" "$first $second"; done
+    for ((r = 1; r <= ROUNDS; r++)); do
+        run_round "$r" "$first $second"
+        read -r first second <<<"$second $first"
+    done
     report
 }
 

@@ -42,7 +42,14 @@ public sealed partial class LocalBlobStore : IBlobStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The owner's folder is gone, so the blob is too: deleting a missing blob is not an error.
+        }
         return Task.CompletedTask;
     }
 

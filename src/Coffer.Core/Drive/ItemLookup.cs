@@ -104,7 +104,9 @@ public sealed class ItemLookup(CofferDb db)
         if (cursor is not null)
         {
             var (kind, name) = DecodeCursor(cursor);
+#pragma warning disable CA1309 // translated to SQL '>', which compares with the column's binary (ordinal) collation
             query = query.Where(i => i.Kind > kind || (i.Kind == kind && string.Compare(i.Name, name) > 0));
+#pragma warning restore CA1309
         }
         var items = await query.OrderBy(i => i.Kind).ThenBy(i => i.Name).Take(pageSize + 1).ToListAsync(cancellationToken);
 

@@ -37,13 +37,19 @@ public static class ItemName
         return name;
     }
 
-    /// <summary>"name (2).txt" for "name.txt": the candidate names tried when keeping both.</summary>
+    /// <summary>
+    /// "name (2).txt" for "name.txt": the candidate names tried when keeping both. The result
+    /// stays within <see cref="MaxBytes"/>: the stem is shortened first, the extension only when
+    /// it alone leaves no room.
+    /// </summary>
     public static string WithCounter(string name, int counter)
     {
+        var suffix = $" ({counter})";
         var dot = name.LastIndexOf('.');
         var (stem, extension) = dot > 0 ? (name[..dot], name[dot..]) : (name, "");
-        var suffix = $" ({counter})";
-        // Keep the result within the byte limit by shortening the stem, never the extension.
+        var firstChar = stem[..(char.IsHighSurrogate(stem[0]) ? 2 : 1)];
+        if (Encoding.UTF8.GetByteCount(firstChar + suffix + extension) > MaxBytes)
+            (stem, extension) = (name, "");
         while (stem.Length > 1 && Encoding.UTF8.GetByteCount(stem + suffix + extension) > MaxBytes)
             stem = stem[..^(char.IsLowSurrogate(stem[^1]) ? 2 : 1)];
         return stem + suffix + extension;

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json;
+using Coffer.Server.Tests.Infrastructure;
+
+namespace Coffer.Server.Tests;
+
+public sealed class HostingTests : IDisposable
+{
+    private readonly CofferApp _app = new();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task Health_LiveAndReady_Are200()
+    {
+        var client = _app.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_Ready_Is503WhenTheBlobStoreCannotBeWritten()
+    {
+        var client = _app.CreateClient();
+        Directory.Delete(_app.BlobDir, recursive: true);
+        await File.WriteAllTextAsync(_app.BlobDir, "a file where the blob directory should be");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheItemsApi()
+    {
+        var document = JsonDocument.Parse(await _app.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/v1/items/{id}/content", paths);
+        Assert.Contains("/api/v1/items/by-path", paths);
+        Assert.Contains("/api/v1/auth/register", paths);
+        Assert.Contains("/api/v1/items/{id}/download-url", paths);
+    }
+
+    [Fact]
+    public async Task Responses_CarryRequestIdAndSecurityHeaders()
+    {
+        var response = await _app.CreateClient().GetAsync("/health/live");
+
+        Assert.False(string.IsNullOrEmpty(response.Headers.GetValues("X-Request-Id").Single()));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Is404Problem()
+    {
+        var response = await _app.CreateClient().GetAsync("/api/v1/nothing-here");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task DataDir_KeepsKeysPrivate()
+    {
+        await _app.NewUserAsync();
+        var user = await _app.NewUserAsync();
+        await user.UploadAsync("a.txt", "x");
+        var item = await user.ChildrenAsync();
+        await user.Client.PostAsync($"/api/v1/items/{item.Items[0].Id}/download-url", null);
+
+        var keyFile = Path.Combine(_app.DataDir, "keys", "url-signing.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_app.DataDir));
+    }
+}
+
+/// <summary>
+/// A wrong setting stops start-up with a message that names the key. Run as a real process,
+/// the way an administrator meets it: exit code 1 and one clear line, no stack trace.
+/// </summary>
+public sealed class ConfigurationValidationTests
+{
+    [Theory]
+    [InlineData("Coffer__Registration", "Sometimes", "Coffer:Registration")]
+    [InlineData("Coffer__Limits__MaxUploadBytes", "-1", "Coffer:Limits:MaxUploadBytes")]
+    [InlineData("Coffer__Limits__MaxUploadBytes", "ten", "Coffer:Limits:MaxUploadBytes")]
+    [InlineData("Coffer__Database__Provider", "Oracle", "Coffer:Database:Provider")]
+    [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
+    public async Task Start_WithAWrongSetting_ExitsNamingTheKey(string variable, string value, string named)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
+        try
+        {
+            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), (variable, value));
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains(named, output, StringComparison.Ordinal);
+            Assert.Contains("Coffer cannot start", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithADataDirThatIsAFile_ExitsNamingTheKey()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", file));
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Coffer:DataDir", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Starts the server build that sits beside the tests; a valid configuration would keep it running, so it is stopped after a minute.</summary>
+    private static async Task<(int ExitCode, string Output)> RunServerAsync(params (string Name, string Value)[] environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Coffer.Server.dll"), "--urls", "http://127.0.0.1:0" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
