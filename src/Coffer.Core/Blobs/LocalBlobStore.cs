@@ -96,27 +96,41 @@ public sealed partial class LocalBlobStore : IBlobStore
 
     private sealed class Writer(LocalBlobStore store, SafeFileHandle handle, string partialPath, string finalPath) : IBlobWriter
     {
+        /// <summary>
+        /// How much to write before nudging the kernel to start writing back, so the final flush
+        /// waits for the last stretch only instead of the whole file.
+        /// </summary>
+        private const long EarlyFlushBytes = 64 * 1024 * 1024;
+
         private long _offset;
+        private long _flushRequestedAt;
+        private Task _flushing = Task.CompletedTask;
         private bool _completed;
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
         {
             await RandomAccess.WriteAsync(handle, chunk, _offset, cancellationToken);
             _offset += chunk.Length;
+            if (_offset - _flushRequestedAt >= EarlyFlushBytes && _flushing.IsCompleted)
+            {
+                _flushRequestedAt = _offset;
+                _flushing = Task.Run(() => RandomAccess.FlushToDisk(handle), CancellationToken.None);
+            }
         }
 
-        public Task CompleteAsync(CancellationToken cancellationToken)
+        public async Task CompleteAsync(CancellationToken cancellationToken)
         {
             // Durable before visible: the metadata that points at this blob commits after this returns.
-            RandomAccess.FlushToDisk(handle);
+            await _flushing;
+            await Task.Run(() => RandomAccess.FlushToDisk(handle), cancellationToken);
             handle.Dispose();
             File.Move(partialPath, finalPath);
             _completed = true;
-            return Task.CompletedTask;
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
+            await _flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             handle.Dispose();
             if (!_completed)
             {
@@ -129,7 +143,6 @@ public sealed partial class LocalBlobStore : IBlobStore
                     store.LogPartialNotRemoved(ex, partialPath);
                 }
             }
-            return ValueTask.CompletedTask;
         }
     }
 }
