@@ -1,11 +1,12 @@
-using Coffer.Core.Blobs;
 using Coffer.Core;
+using Coffer.Core.Blobs;
+using Coffer.Core.Drive;
 using Coffer.Data;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Hosting;
 
-/// <summary>Work that must finish before the first request: schema migration and crash clean-up.</summary>
+/// <summary>Work that must finish before the first request: schema migration, crash clean-up, server keys.</summary>
 internal sealed partial class StartupTasks(
     IServiceProvider services,
     IOptions<DataDirOptions> dataDir,
@@ -16,6 +17,7 @@ internal sealed partial class StartupTasks(
         LogDataDir(dataDir.Value.FullPath);
         await services.MigrateCofferDatabaseAsync(cancellationToken);
         services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
+        _ = services.GetRequiredService<DownloadLinks.SigningKey>(); // created now, or a damaged key file stops start-up
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
