@@ -13,8 +13,7 @@ builder.Services
     .AddCofferDatabase(builder.Configuration)
     .AddLocalBlobStore()
     .AddCofferHosting()
-    .AddCofferAuthentication()
-    .AddCofferApi();
+    .AddCofferAuthentication();
 
 var app = builder.Build();
 

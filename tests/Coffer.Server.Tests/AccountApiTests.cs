@@ -201,6 +201,18 @@ public sealed class ClosedRegistrationTests : IDisposable
     public void Dispose() => _app.Dispose();
 
     [Fact]
+    public async Task Register_ManyAtOnceOnAFreshServer_OnlyOneGetsIn()
+    {
+        var client = _app.CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            client.PostAsJsonAsync("/api/v1/auth/register", new { email = $"racer{i}@example.com", password = "long enough" })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode));
+    }
+
+    [Fact]
     public async Task Register_WhenClosed_AllowsOnlyTheFirstAccount()
     {
         var admin = await _app.NewUserAsync();

@@ -63,6 +63,10 @@ public sealed class DownloadUrlTests : IDisposable
     [InlineData("e")]
     [InlineData("s")]
     [InlineData("item")]
+    [InlineData("S")]
+    [InlineData("U")]
+    [InlineData("E0")]
+    [InlineData("extra")]
     public async Task Url_WithAnyPartAltered_Is403(string part)
     {
         var (user, _, link) = await LinkAsync();
@@ -80,6 +84,18 @@ public sealed class DownloadUrlTests : IDisposable
                 break;
             case "s":
                 query["s"] = (query["s"]![0] == 'a' ? "b" : "a") + query["s"]![1..];
+                break;
+            case "S": // the same values, spelled differently
+                query["s"] = query["s"]!.ToUpperInvariant();
+                break;
+            case "U":
+                query["u"] = query["u"]!.ToUpperInvariant();
+                break;
+            case "E0":
+                query["e"] = "0" + query["e"];
+                break;
+            case "extra":
+                query["x"] = "1";
                 break;
             default:
                 query[part] = Guid.NewGuid().ToString("N");

@@ -53,6 +53,19 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task ErrorAnswers_AlsoCarryRequestIdAndSecurityHeaders()
+    {
+        var user = await _app.NewUserAsync();
+
+        var response = await user.Client.GetAsync($"/api/v1/items/{Guid.NewGuid()}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(string.IsNullOrEmpty(response.Headers.GetValues("X-Request-Id").Single()));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.True(response.Headers.Contains("Content-Security-Policy"));
+    }
+
+    [Fact]
     public async Task UnknownRoute_Is404Problem()
     {
         var response = await _app.CreateClient().GetAsync("/api/v1/nothing-here");
@@ -89,6 +102,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__Limits__MaxUploadBytes", "ten", "Coffer:Limits:MaxUploadBytes")]
     [InlineData("Coffer__Database__Provider", "Oracle", "Coffer:Database:Provider")]
     [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
+    [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:Provider")]
+    [InlineData("Coffer__Quota__DefaultBytes", "1000000", "Coffer:Quota:DefaultBytes")]
     public async Task Start_WithAWrongSetting_ExitsNamingTheKey(string variable, string value, string named)
     {
         var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;

@@ -187,6 +187,34 @@ public sealed class ItemApiTests : IDisposable
         await Problem.AssertAsync(response, HttpStatusCode.Conflict, "name");
     }
 
+    [Theory]
+    [InlineData("image/jpeg")]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData(null)]
+    public async Task Upload_AnyContentType_IsStoredAsIs(string? mediaType)
+    {
+        var user = await _app.NewUserAsync();
+        var content = new ByteArrayContent("bytes"u8.ToArray());
+        content.Headers.ContentType = mediaType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType);
+
+        var response = await user.Client.PutAsync(TestUser.ContentUrl("root", "a.jpg"), content);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("image/jpeg", (await response.Content.ReadFromJsonAsync<ItemDto>())!.ContentType);
+    }
+
+    [Fact]
+    public async Task Upload_NameGivenTwice_Is400()
+    {
+        var user = await _app.NewUserAsync();
+
+        var response = await user.Client.PutAsync("/api/v1/items/root/content?name=a&name=b", new ByteArrayContent([1]));
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "name");
+        Assert.Empty((await user.ChildrenAsync()).Items);
+    }
+
     [Fact]
     public async Task Upload_UnknownConflictMode_Is400()
     {

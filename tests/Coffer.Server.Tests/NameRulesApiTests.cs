@@ -24,6 +24,7 @@ public sealed class NameRulesApiTests : IClassFixture<NameRulesApiTests.App>
         "new\nline",
         "del\u007f",
         "c1\u0085",
+        "nonchar\ufffe",
         new string('x', 256),
         new string('é', 128), // 256 bytes of UTF-8
         "trailing.",

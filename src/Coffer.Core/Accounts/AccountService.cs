@@ -31,6 +31,8 @@ public sealed class AccountService(
         if (displayName?.Length > MaxDisplayNameLength)
             throw new InvalidInputException($"The display name can be at most {MaxDisplayNameLength} characters long.", field: "displayName");
 
+        // Under the write lock: two sign-ups at once cannot both be "the first" (and admin).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var isFirst = !await db.Users.AnyAsync(cancellationToken);
         if (!isFirst && options.Value.Registration == RegistrationMode.Closed)
             throw new ForbiddenException("Registration is closed.", "Ask an administrator of this server for an account.");
@@ -54,6 +56,7 @@ public sealed class AccountService(
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException)
         {
@@ -68,7 +71,7 @@ public sealed class AccountService(
     /// <summary>The active account with this email and password; the same failure for unknown emails and wrong passwords.</summary>
     public async Task<User> VerifyPasswordAsync(string? email, string? password, CancellationToken cancellationToken)
     {
-        var normalized = email?.Trim().ToLowerInvariant() ?? "";
+        var normalized = EmailAddress.Normalize(email);
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
         if (string.IsNullOrEmpty(password) || password.Length > PasswordPolicy.MaxLength)
             throw new InvalidCredentialsException();

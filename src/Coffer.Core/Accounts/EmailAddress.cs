@@ -17,6 +17,9 @@ public static class EmailAddress
             || parsed.Address != email
             || !parsed.Host.Contains('.', StringComparison.Ordinal))
             throw new InvalidInputException("That is not a valid email address.", field: "email");
-        return (email, email.ToLowerInvariant());
+        return (email, Normalize(email));
     }
+
+    /// <summary>The form emails are compared in: trimmed and lower-cased.</summary>
+    public static string Normalize(string? email) => email?.Trim().ToLowerInvariant() ?? "";
 }

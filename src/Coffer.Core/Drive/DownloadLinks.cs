@@ -54,10 +54,10 @@ public sealed class DownloadLinks(DownloadLinks.SigningKey key, ItemLookup looku
         {
             return false;
         }
-        var expected = HMACSHA256.HashData(key.Bytes, Encoding.UTF8.GetBytes(grant.Canonical));
-        return CryptographicOperations.FixedTimeEquals(expected, given) && grant.Expires > clock.GetUtcNow();
+        return CryptographicOperations.FixedTimeEquals(Mac(grant), given) && grant.Expires > clock.GetUtcNow();
     }
 
-    private string Sign(DownloadGrant grant) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(key.Bytes, Encoding.UTF8.GetBytes(grant.Canonical)));
+    private string Sign(DownloadGrant grant) => Convert.ToHexStringLower(Mac(grant));
+
+    private byte[] Mac(DownloadGrant grant) => HMACSHA256.HashData(key.Bytes, Encoding.UTF8.GetBytes(grant.Canonical));
 }

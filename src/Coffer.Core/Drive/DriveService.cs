@@ -41,12 +41,13 @@ public sealed partial class DriveService(
     /// <summary>How many "name (n)" candidates to try before giving up on keeping both.</summary>
     private const int MaxRenameAttempts = 1000;
 
-    /// <summary>Commits that lose a race on a name (unique index) are retried this often.</summary>
+    /// <summary>Commits that still lose a race on a name (unique index) are retried this often.</summary>
     private const int MaxCommitAttempts = 3;
 
     public async Task<Item> CreateFolderAsync(Guid userId, string? parentId, string? rawName, CancellationToken cancellationToken)
     {
         var name = ItemName.Normalize(rawName);
+        await using var transaction = await BeginWriteAsync(cancellationToken);
         var parent = await lookup.GetFolderAsync(userId, parentId, cancellationToken);
         if (await lookup.NameTakenAsync(parent.Id, name, cancellationToken))
             throw NameTaken(name);
@@ -64,6 +65,7 @@ public sealed partial class DriveService(
         };
         db.Items.Add(folder);
         await SaveOrConflictAsync(parent.Id, name, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return folder;
     }
 
@@ -108,13 +110,14 @@ public sealed partial class DriveService(
     /// <summary>Opens one version of a file whose owner was already established (e.g. by a signed URL).</summary>
     public async Task<FileContent> OpenVersionAsync(Guid ownerId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
     {
-        var item = await db.Items.AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && i.OwnerId == ownerId, cancellationToken)
-            ?? throw new NotFoundException();
+        var item = await lookup.GetAsync(ownerId, itemId, cancellationToken);
         return await OpenVersionAsync(item, versionId, cancellationToken);
     }
 
     public async Task<Item> UpdateAsync(Guid userId, string? id, string? newName, string? newParentId, CancellationToken cancellationToken)
     {
+        // Under the write lock, so two crossing moves cannot each pass the subtree check and make a cycle.
+        await using var transaction = await BeginWriteAsync(cancellationToken);
         var item = await lookup.GetAsync(userId, id, cancellationToken);
         if (item.IsRoot)
             throw new InvalidInputException("The root folder cannot be renamed or moved.", field: "id");
@@ -138,6 +141,7 @@ public sealed partial class DriveService(
         if (item.Kind == ItemKind.File)
             item.ContentType = contentTypes.Resolve(name);
         await SaveOrConflictAsync(parentId, name, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return item;
     }
 
@@ -148,21 +152,22 @@ public sealed partial class DriveService(
         if (item.IsRoot)
             throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
 
-        var subtree = await SubtreeIdsAsync(item, cancellationToken);
-        var blobs = await db.FileVersions.AsNoTracking()
-            .Where(v => subtree.Contains(v.ItemId))
-            .Select(v => new { v.BlobId, v.Blob.StoreKey })
-            .ToListAsync(cancellationToken);
-        var blobIds = blobs.ConvertAll(b => b.BlobId);
-
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        List<string> blobKeys;
+        await using (var transaction = await BeginWriteAsync(cancellationToken))
         {
+            var subtree = await SubtreeIdsAsync(item, cancellationToken);
+            var blobs = await db.FileVersions.AsNoTracking()
+                .Where(v => subtree.Contains(v.ItemId))
+                .Select(v => new { v.BlobId, v.Blob.StoreKey })
+                .ToListAsync(cancellationToken);
+            var blobIds = blobs.ConvertAll(b => b.BlobId);
             await db.FileVersions.Where(v => subtree.Contains(v.ItemId)).ExecuteDeleteAsync(cancellationToken);
             await db.Items.Where(i => subtree.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
             await db.Blobs.Where(b => blobIds.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            blobKeys = blobs.ConvertAll(b => b.StoreKey);
         }
-        await DeleteBlobsQuietlyAsync(blobs.ConvertAll(b => b.StoreKey));
+        await DeleteBlobsQuietlyAsync(blobKeys);
     }
 
     private async Task<FileContent> OpenVersionAsync(Item item, Guid versionId, CancellationToken cancellationToken)
@@ -171,8 +176,17 @@ public sealed partial class DriveService(
             .Where(v => v.Id == versionId && v.ItemId == item.Id)
             .Select(v => v.Blob.StoreKey)
             .SingleOrDefaultAsync(cancellationToken)
-            ?? throw new NotFoundException("That version of the file no longer exists.");
-        return new FileContent(item, await store.OpenReadAsync(key, cancellationToken));
+            ?? throw VersionGone();
+        try
+        {
+            return new FileContent(item, await store.OpenReadAsync(key, cancellationToken));
+        }
+        catch (BlobNotFoundException)
+        {
+            if (!await db.FileVersions.AnyAsync(v => v.Id == versionId, cancellationToken))
+                throw VersionGone(); // replaced or deleted between the look-up and the open
+            throw;
+        }
     }
 
     private async Task<UploadResult> CommitUploadAsync(
@@ -180,6 +194,9 @@ public sealed partial class DriveService(
     {
         for (var attempt = 1; ; attempt++)
         {
+            await using var transaction = await BeginWriteAsync(cancellationToken);
+            if (!await db.Items.AnyAsync(i => i.Id == folderId && i.OwnerId == userId, cancellationToken))
+                throw new NotFoundException("The folder was deleted during the upload.");
             var now = clock.Now();
             var existing = await db.Items.SingleOrDefaultAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
             var targetName = name;
@@ -237,17 +254,27 @@ public sealed partial class DriveService(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
-            catch (DbUpdateException) when (attempt < MaxCommitAttempts)
+            catch (DbUpdateException)
             {
-                // Another request took the name between our check and our commit: look again.
+                // Another writer took the name between our check and our commit: look again.
                 db.ChangeTracker.Clear();
-                continue;
+                if (attempt < MaxCommitAttempts)
+                    continue;
+                throw new ConflictException("The name kept being taken by other uploads.", "Try the upload again.", "name");
             }
             await DeleteBlobsQuietlyAsync(replacedKeys);
             return new UploadResult(item, existing is not null);
         }
     }
+
+    /// <summary>
+    /// A transaction that holds the database's write lock from its start (SQLite: BEGIN IMMEDIATE),
+    /// so a check and the write that depends on it cannot interleave with another writer's.
+    /// </summary>
+    private Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
+        db.Database.BeginTransactionAsync(cancellationToken);
 
     private async Task<string> FreeNameAsync(Guid folderId, string name, CancellationToken cancellationToken)
     {
@@ -288,6 +315,8 @@ public sealed partial class DriveService(
             db.ChangeTracker.Clear();
             if (await lookup.NameTakenAsync(folderId, name, cancellationToken))
                 throw NameTaken(name); // lost a race for the name
+            if (!await db.Items.AnyAsync(i => i.Id == folderId, cancellationToken))
+                throw new NotFoundException("The folder was deleted meanwhile.");
             throw;
         }
     }
@@ -310,6 +339,8 @@ public sealed partial class DriveService(
             }
         }
     }
+
+    private static NotFoundException VersionGone() => new("That version of the file no longer exists.");
 
     private static ConflictException NameTaken(string name) =>
         new("An item with that name already exists.", $"'{name}' already exists in this folder.", "name");

@@ -9,8 +9,10 @@ namespace Coffer.Core.Drive;
 public sealed record ItemPage(IReadOnlyList<Item> Items, string FolderPath, string? NextCursor);
 
 /// <summary>
-/// Finds a user's items by id or path. Every query filters by owner, so another user's item
-/// is as invisible as a missing one (both are <see cref="NotFoundException"/>).
+/// Finds a user's items by id or path. The entry points (<c>Get*</c>, <c>ListChildrenAsync</c>)
+/// filter by owner, so another user's item is as invisible as a missing one (both are
+/// <see cref="NotFoundException"/>); the helpers that take an <see cref="Item"/> or folder id
+/// trust that their caller got it from one of those.
 /// </summary>
 public sealed class ItemLookup(CofferDb db)
 {
@@ -31,13 +33,15 @@ public sealed class ItemLookup(CofferDb db)
         return Guid.TryParse(id, out itemId);
     }
 
-    public async Task<Item> GetAsync(Guid userId, string? id, CancellationToken cancellationToken)
-    {
-        if (!TryParseId(userId, id, out var itemId))
-            throw new NotFoundException();
-        return await db.Items.SingleOrDefaultAsync(i => i.Id == itemId && i.OwnerId == userId, cancellationToken)
-            ?? throw new NotFoundException();
-    }
+    /// <summary>Paths are walked one level a query; a chain this deep means damaged metadata, not a real tree.</summary>
+    public const int MaxDepth = 10_000;
+
+    public Task<Item> GetAsync(Guid userId, string? id, CancellationToken cancellationToken) =>
+        TryParseId(userId, id, out var itemId) ? GetAsync(userId, itemId, cancellationToken) : throw new NotFoundException();
+
+    public async Task<Item> GetAsync(Guid userId, Guid itemId, CancellationToken cancellationToken) =>
+        await db.Items.SingleOrDefaultAsync(i => i.Id == itemId && i.OwnerId == userId, cancellationToken)
+        ?? throw new NotFoundException();
 
     public async Task<Item> GetFolderAsync(Guid userId, string? id, CancellationToken cancellationToken, string field = "folderId")
     {
@@ -68,6 +72,8 @@ public sealed class ItemLookup(CofferDb db)
         while (parentId is { } id)
         {
             names.Add(name);
+            if (names.Count > MaxDepth)
+                throw TooDeep(item.Id);
             (name, parentId) = await db.Items.AsNoTracking()
                 .Where(i => i.Id == id)
                 .Select(i => ValueTuple.Create(i.Name, i.ParentId))
@@ -81,10 +87,12 @@ public sealed class ItemLookup(CofferDb db)
     public async Task<bool> IsWithinAsync(Item candidate, Guid ancestor, CancellationToken cancellationToken)
     {
         Guid? id = candidate.Id;
-        while (id is { } current)
+        for (var depth = 0; id is { } current; depth++)
         {
             if (current == ancestor)
                 return true;
+            if (depth > MaxDepth)
+                throw TooDeep(candidate.Id);
             id = await db.Items.AsNoTracking().Where(i => i.Id == current).Select(i => i.ParentId).SingleAsync(cancellationToken);
         }
         return false;
@@ -118,6 +126,9 @@ public sealed class ItemLookup(CofferDb db)
         }
         return new ItemPage(items, await PathOfAsync(folder, cancellationToken), next);
     }
+
+    private static InvalidOperationException TooDeep(Guid itemId) =>
+        new($"Item {itemId} lies more than {MaxDepth} folders deep, or its parents form a loop: the metadata is damaged.");
 
     private static string EncodeCursor(Item last) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{(int)last.Kind}:{last.Name}"));

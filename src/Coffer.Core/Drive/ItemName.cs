@@ -19,7 +19,16 @@ public static class ItemName
         if (!IsWellFormedUtf16(raw))
             throw Invalid("The name is not valid Unicode.", field);
 
-        var name = raw.Normalize(NormalizationForm.FormC);
+        string name;
+        try
+        {
+            name = raw.Normalize(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            // Noncharacters such as U+FFFE cannot be normalised, and have no place in a name.
+            throw Invalid("The name contains characters that are not allowed.", field);
+        }
         foreach (var c in name)
         {
             if (c is '/' or '\\')

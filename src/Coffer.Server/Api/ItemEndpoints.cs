@@ -18,7 +18,8 @@ public static class ItemEndpoints
         items.MapGet("/{id}", Get);
         items.MapGet("/{id}/children", ListChildren);
         items.MapPost("/{id}/folders", CreateFolder);
-        items.MapPut("/{id}/content", Upload).Accepts<Stream>("application/octet-stream");
+        // Any media type: browsers send the file's own (image/jpeg...); the body is stored as is.
+        items.MapPut("/{id}/content", Upload).Accepts<Stream>("application/octet-stream", "*/*");
         items.MapMethods("/{id}/content", [HttpMethods.Get, HttpMethods.Head], Download);
         items.MapPatch("/{id}", Update);
         items.MapDelete("/{id}", Delete);

@@ -18,11 +18,16 @@ public static class SignedDownloadEndpoints
     }
 
     public static string UrlFor(HttpRequest request, DownloadGrant grant, string signature) =>
+        $"{request.Scheme}://{request.Host}{request.PathBase}{PathAndQuery(grant, signature)}";
+
+    /// <summary>The one spelling of a signed URL; any other spelling of the same values is refused too.</summary>
+    private static string PathAndQuery(DownloadGrant grant, string signature) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{request.Scheme}://{request.Host}{request.PathBase}{Path}{grant.ItemId:N}?u={grant.OwnerId:N}&v={grant.VersionId:N}&e={grant.Expires.ToUnixTimeSeconds()}&s={signature}");
+            $"{Path}{grant.ItemId:N}?u={grant.OwnerId:N}&v={grant.VersionId:N}&e={grant.Expires.ToUnixTimeSeconds()}&s={signature}");
 
     public static async Task<FileStreamHttpResult> Download(
-        string itemId, string? u, string? v, string? e, string? s, DownloadLinks links, DriveService drive, CancellationToken cancellationToken)
+        string itemId, string? u, string? v, string? e, string? s, HttpRequest request, DownloadLinks links, DriveService drive,
+        CancellationToken cancellationToken)
     {
         if (!Guid.TryParseExact(itemId, "N", out var item)
             || !Guid.TryParseExact(u, "N", out var owner)
@@ -31,7 +36,7 @@ public static class SignedDownloadEndpoints
             || expires > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
             throw Refused();
         var grant = new DownloadGrant(owner, item, version, DateTimeOffset.FromUnixTimeSeconds(expires));
-        if (!links.Verify(grant, s))
+        if (!links.Verify(grant, s) || request.Path + request.QueryString != PathAndQuery(grant, s!.ToLowerInvariant()))
             throw Refused();
         return ItemEndpoints.FileResponse(await drive.OpenVersionAsync(owner, item, version, cancellationToken));
     }

@@ -13,10 +13,37 @@ public static class CofferOptionsSetup
 
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateOnStart();
 
+        // Keys of the public contract whose features are not built yet: refuse what cannot be honoured.
+        services.AddOptions<PlannedFeatureOptions>().Bind(configuration.GetSection(PlannedFeatureOptions.Section))
+            .Validate(o => o.Storage.Provider == "Local",
+                "Coffer:Storage:Provider: only 'Local' is available in this version ('S3' is planned).")
+            .Validate(o => o.Quota.DefaultBytes == 0,
+                "Coffer:Quota:DefaultBytes: quotas are not available in this version yet; leave it 0.")
+            .ValidateOnStart();
+
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
             .Validate(o => o.MaxUploadBytes >= 0, "Coffer:Limits:MaxUploadBytes must be 0 (no limit) or a positive number of bytes.")
             .ValidateOnStart();
         return services;
+    }
+
+    /// <summary>Settings API.md names for features still to come, read only to refuse them.</summary>
+    internal sealed class PlannedFeatureOptions
+    {
+        public const string Section = "Coffer";
+
+        public StorageSettings Storage { get; set; } = new();
+        public QuotaSettings Quota { get; set; } = new();
+
+        internal sealed class StorageSettings
+        {
+            public string Provider { get; set; } = "Local";
+        }
+
+        internal sealed class QuotaSettings
+        {
+            public long DefaultBytes { get; set; }
+        }
     }
 
     /// <summary>The data directory must exist (it is created, owner-only) and be writable.</summary>

@@ -23,12 +23,16 @@ public static partial class HostingServices
         builder.Logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = true; // the hosting scope carries RequestId and TraceId
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
         // The built-in request lines include query strings, which can carry signatures: ours leave them out.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // A lost race on a unique name is handled (409), yet EF logs the failed command as an error;
+        // real database failures still surface through the exception handler's log.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Update", LogLevel.None);
     }
 
     public static IServiceCollection AddCofferHosting(this IServiceCollection services)
@@ -86,20 +90,25 @@ public static partial class HostingServices
         }
     }
 
+    /// <summary>Set as the response starts, so error answers (whose headers the exception handler clears) get them too.</summary>
     private static Task AddSecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        var headers = context.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers["X-Request-Id"] = context.TraceIdentifier;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            return Task.CompletedTask;
+        });
         return next(context);
     }
 
     private static async Task LogRequestAsync(HttpContext context, RequestDelegate next)
     {
         var started = TimeProvider.System.GetTimestamp();
-        context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer.Requests");
         try
         {

@@ -20,7 +20,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         var problem = exception switch
         {
             CofferException e => Problem(StatusOf(e), e.Title, e.Detail, e.Field),
-            BadHttpRequestException e => Problem(e.StatusCode, BadRequestTitle(e), (e.InnerException as System.Text.Json.JsonException)?.Message, null),
+            BadHttpRequestException e => Problem(e.StatusCode, BadRequestTitle(e), BadRequestDetail(e), null),
             BlobNotFoundException => Problem(StatusCodes.Status500InternalServerError,
                 "The file's content is missing from storage.", "An administrator has been told; see the server log.", null),
             _ => Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null, null),
@@ -50,9 +50,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         _ => StatusCodes.Status400BadRequest,
     };
 
-    /// <summary>The framework's messages for unreadable bodies are safe to show and say what was wrong.</summary>
     private static string BadRequestTitle(BadHttpRequestException exception) =>
-        exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : exception.Message;
+        exception.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.";
+
+    /// <summary>The JSON reader says where the body went wrong; the framework's own words name the parameter.</summary>
+    private static string BadRequestDetail(BadHttpRequestException exception) =>
+        exception.InnerException is System.Text.Json.JsonException json ? json.Message : exception.Message;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

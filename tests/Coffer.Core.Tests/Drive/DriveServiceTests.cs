@@ -46,6 +46,42 @@ public sealed class DriveServiceTests
     }
 
     [Fact]
+    public async Task UpdateAsync_CrossingMovesAtOnce_NeverMakeALoop()
+    {
+        await using var h = await StartAsync();
+        var user = await h.RegisterAsync();
+        var x = await h.CreateFolderAsync(user.Id, "x");
+        var y = await h.CreateFolderAsync(user.Id, "y");
+        var deep = y;
+        for (var i = 0; i < 40; i++)
+            deep = await h.CreateFolderAsync(user.Id, $"level{i}", deep.Id.ToString());
+
+        async Task<Exception?> MoveAsync(Item item, Item into)
+        {
+            await using var s = h.Scope();
+            try
+            {
+                await s.Drive.UpdateAsync(user.Id, item.Id.ToString(), null, into.Id.ToString(), Ct);
+                return null;
+            }
+            catch (InvalidInputException ex)
+            {
+                return ex;
+            }
+        }
+
+        var outcomes = await Task.WhenAll(MoveAsync(x, deep), MoveAsync(y, x));
+
+        Assert.Single(outcomes, o => o is null);
+        await using var check = h.Scope();
+        foreach (var folder in new[] { x, y, deep })
+        {
+            var item = await check.Lookup.GetAsync(user.Id, folder.Id, Ct);
+            Assert.StartsWith("/", await check.Lookup.PathOfAsync(item, Ct), StringComparison.Ordinal); // ends: reaches the root
+        }
+    }
+
+    [Fact]
     public async Task UpdateAsync_RenameToTakenName_ThrowsConflictAndKeepsName()
     {
         await using var h = await StartAsync();
