@@ -74,7 +74,7 @@ public sealed class ContentApiTests : IDisposable
 
         var response = await user.Client.SendAsync(Get(item, h => h.Range = new RangeHeaderValue(1000, 2000)));
 
-        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
+        await Problem.AssertAsync(response, HttpStatusCode.RequestedRangeNotSatisfiable, "Range");
         Assert.Equal("bytes */1000", response.Content.Headers.ContentRange?.ToString());
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Coffer.Core;
 using Coffer.Core.Drive;
 using Coffer.Server.Auth;
+using Coffer.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
@@ -66,8 +67,9 @@ public static class ItemEndpoints
         return result.Replaced ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/items/{result.Item.Id}", dto);
     }
 
-    public static async Task<FileStreamHttpResult> Download(string id, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken) =>
-        FileResponse(await drive.OpenAsync(user.UserId(), id, cancellationToken));
+    public static async Task<FileStreamHttpResult> Download(
+        string id, ClaimsPrincipal user, DriveService drive, HttpRequest request, CancellationToken cancellationToken) =>
+        FileResponse(request, await drive.OpenAsync(user.UserId(), id, cancellationToken));
 
     public static async Task<Ok<ItemDto>> Update(
         string id, UpdateItemRequest body, ClaimsPrincipal user, DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
@@ -96,13 +98,38 @@ public static class ItemEndpoints
     /// The bytes with everything a client needs to cache and resume: Range (206/416), a strong
     /// ETag from the content hash (304), Last-Modified, and an RFC 5987 filename.
     /// </summary>
-    internal static FileStreamHttpResult FileResponse(FileContent file) => TypedResults.Stream(
-        file.Content,
-        file.Item.ContentType ?? "application/octet-stream",
-        fileDownloadName: file.Item.Name,
-        lastModified: file.Item.Modified,
-        entityTag: new EntityTagHeaderValue($"\"{file.Item.Sha256}\""),
-        enableRangeProcessing: true);
+    internal static FileStreamHttpResult FileResponse(HttpRequest request, FileContent file)
+    {
+        var length = file.Content.Length;
+        if (RangeOutOfBounds(request, length))
+        {
+            file.Content.Dispose();
+            throw new RangeNotSatisfiableException(length);
+        }
+        return TypedResults.Stream(
+            file.Content,
+            file.Item.ContentType ?? "application/octet-stream",
+            fileDownloadName: file.Item.Name,
+            lastModified: file.Item.Modified,
+            entityTag: new EntityTagHeaderValue($"\"{file.Item.Sha256}\""),
+            enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// A single byte range that starts past the end, answered here so the 416 carries a problem
+    /// document like every other error. Anything conditional or unusual is left to the framework.
+    /// </summary>
+    private static bool RangeOutOfBounds(HttpRequest request, long length)
+    {
+        var headers = request.GetTypedHeaders();
+        if (headers.IfRange is not null || headers.IfNoneMatch.Count > 0 || headers.IfMatch.Count > 0
+            || headers.IfModifiedSince is not null || headers.IfUnmodifiedSince is not null)
+            return false;
+        if (headers.Range is not { Unit.Value: "bytes", Ranges.Count: 1 } range)
+            return false;
+        var only = range.Ranges.First();
+        return only.From is { } from ? from >= length : only.To == 0 || length == 0;
+    }
 
     private static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
     {

@@ -29,6 +29,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             LogUnhandled(exception, context.Request.Method, context.Request.Path);
 
         context.Response.StatusCode = problem.Status!.Value;
+        if (exception is RangeNotSatisfiableException range)
+            context.Response.Headers.ContentRange = $"bytes */{range.Length}";
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
@@ -47,6 +49,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         PayloadTooLargeException => StatusCodes.Status413PayloadTooLarge,
         ForbiddenException => StatusCodes.Status403Forbidden,
         InvalidCredentialsException => StatusCodes.Status401Unauthorized,
+        RangeNotSatisfiableException => StatusCodes.Status416RangeNotSatisfiable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -59,4 +62,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);
+}
+
+/// <summary>A Range that lies wholly past the end of the file (416, with <c>Content-Range: bytes */length</c>).</summary>
+internal sealed class RangeNotSatisfiableException(long length)
+    : CofferException("The requested range is not satisfiable.", $"The file is {length} bytes long.", "Range")
+{
+    public long Length { get; } = length;
 }
