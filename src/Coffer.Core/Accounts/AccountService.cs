@@ -32,7 +32,7 @@ public sealed class AccountService(
             throw new InvalidInputException($"The display name can be at most {MaxDisplayNameLength} characters long.", field: "displayName");
 
         // Under the write lock: two sign-ups at once cannot both be "the first" (and admin).
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.BeginWriteAsync(cancellationToken);
         var isFirst = !await db.Users.AnyAsync(cancellationToken);
         if (!isFirst && options.Value.Registration == RegistrationMode.Closed)
             throw new ForbiddenException("Registration is closed.", "Ask an administrator of this server for an account.");

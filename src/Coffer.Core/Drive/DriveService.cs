@@ -47,7 +47,7 @@ public sealed partial class DriveService(
     public async Task<Item> CreateFolderAsync(Guid userId, string? parentId, string? rawName, CancellationToken cancellationToken)
     {
         var name = ItemName.Normalize(rawName);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
+        await using var transaction = await db.BeginWriteAsync(cancellationToken);
         var parent = await lookup.GetFolderAsync(userId, parentId, cancellationToken);
         if (await lookup.NameTakenAsync(parent.Id, name, cancellationToken))
             throw NameTaken(name);
@@ -117,7 +117,7 @@ public sealed partial class DriveService(
     public async Task<Item> UpdateAsync(Guid userId, string? id, string? newName, string? newParentId, CancellationToken cancellationToken)
     {
         // Under the write lock, so two crossing moves cannot each pass the subtree check and make a cycle.
-        await using var transaction = await BeginWriteAsync(cancellationToken);
+        await using var transaction = await db.BeginWriteAsync(cancellationToken);
         var item = await lookup.GetAsync(userId, id, cancellationToken);
         if (item.IsRoot)
             throw new InvalidInputException("The root folder cannot be renamed or moved.", field: "id");
@@ -153,7 +153,7 @@ public sealed partial class DriveService(
             throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
 
         List<string> blobKeys;
-        await using (var transaction = await BeginWriteAsync(cancellationToken))
+        await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {
             var subtree = await SubtreeIdsAsync(item, cancellationToken);
             var blobs = await db.FileVersions.AsNoTracking()
@@ -194,7 +194,7 @@ public sealed partial class DriveService(
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var transaction = await BeginWriteAsync(cancellationToken);
+            await using var transaction = await db.BeginWriteAsync(cancellationToken);
             if (!await db.Items.AnyAsync(i => i.Id == folderId && i.OwnerId == userId, cancellationToken))
                 throw new NotFoundException("The folder was deleted during the upload.");
             var now = clock.Now();
@@ -268,13 +268,6 @@ public sealed partial class DriveService(
             return new UploadResult(item, existing is not null);
         }
     }
-
-    /// <summary>
-    /// A transaction that holds the database's write lock from its start (SQLite: BEGIN IMMEDIATE),
-    /// so a check and the write that depends on it cannot interleave with another writer's.
-    /// </summary>
-    private Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
-        db.Database.BeginTransactionAsync(cancellationToken);
 
     private async Task<string> FreeNameAsync(Guid folderId, string name, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Coffer.Core.Persistence;
 
@@ -16,6 +17,15 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options)
     public DbSet<Item> Items => Set<Item>();
     public DbSet<FileVersion> FileVersions => Set<FileVersion>();
     public DbSet<Blob> Blobs => Set<Blob>();
+
+    /// <summary>
+    /// A transaction that holds the database's write lock from its start, so a check and the
+    /// write that depends on it (a free name, a move's subtree check, "is this the first
+    /// account") cannot interleave with another writer's. SQLite's default BEGIN IMMEDIATE does
+    /// exactly that; a provider without such a lock overrides this.
+    /// </summary>
+    public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
+        Database.BeginTransactionAsync(cancellationToken);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
