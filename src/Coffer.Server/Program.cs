@@ -3,6 +3,7 @@ using Coffer.Data;
 using Coffer.Server.Api;
 using Coffer.Server.Auth;
 using Coffer.Server.Hosting;
+using Coffer.Server.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseCofferDefaults();
@@ -13,7 +14,8 @@ builder.Services
     .AddCofferDatabase(builder.Configuration)
     .AddLocalBlobStore()
     .AddCofferHosting()
-    .AddCofferAuthentication();
+    .AddCofferAuthentication()
+    .AddCofferWeb();
 
 var app = builder.Build();
 
@@ -24,6 +26,7 @@ app.UseAuthorization();
 app.MapCofferHealthChecks();
 app.MapOpenApi();
 app.MapCofferApi();
+app.MapCofferWeb();
 
 return await app.RunCofferAsync();
 

@@ -92,6 +92,35 @@ public sealed class AccountService(
         return user;
     }
 
+    /// <summary>
+    /// Sets a new password after checking the current one, and renews the security stamp so every
+    /// other browser session of the account ends. Access tokens stay valid: they are revoked one by one.
+    /// </summary>
+    public async Task<User> ChangePasswordAsync(Guid userId, string? currentPassword, string? newPassword, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancellationToken) ?? throw new NotFoundException();
+        if (string.IsNullOrEmpty(currentPassword) || currentPassword.Length > PasswordPolicy.MaxLength
+            || hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed)
+            throw new InvalidInputException("The current password is not correct.", field: "currentPassword");
+        try
+        {
+            PasswordPolicy.Check(newPassword);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException(e.Title, e.Detail, field: "newPassword");
+        }
+
+        user.PasswordHash = hasher.HashPassword(user, newPassword!);
+        user.SecurityStamp = User.NewSecurityStamp();
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    /// <summary>Whether a session made for this user and stamp may still be used: the account exists, is enabled, and its credentials have not changed.</summary>
+    public Task<bool> IsSessionValidAsync(Guid userId, string? securityStamp, CancellationToken cancellationToken) =>
+        db.Users.AnyAsync(u => u.Id == userId && !u.Disabled && u.SecurityStamp == securityStamp, cancellationToken);
+
     public async Task<User> GetAsync(Guid userId, CancellationToken cancellationToken) =>
         await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken)
         ?? throw new NotFoundException();

@@ -18,4 +18,12 @@ public sealed class User
     public long? QuotaBytes { get; set; }
 
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>
+    /// Changes whenever the credentials do (a new password); a browser session made with an older
+    /// stamp is no longer valid, so changing the password signs out every other session.
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
+
+    public static string NewSecurityStamp() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

@@ -35,6 +35,7 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options)
             user.Property(u => u.NormalizedEmail).HasMaxLength(320);
             user.HasIndex(u => u.NormalizedEmail).IsUnique();
             user.Property(u => u.DisplayName).HasMaxLength(200);
+            user.Property(u => u.SecurityStamp).HasMaxLength(64);
         });
 
         modelBuilder.Entity<AccessToken>(token =>

@@ -91,6 +91,11 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<long?>("QuotaBytes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedEmail")

@@ -1,4 +1,5 @@
 using Coffer.Core;
+using Coffer.Server.Auth;
 
 namespace Coffer.Server.Api;
 
@@ -9,6 +10,7 @@ public static class ApiModule
     {
         var api = endpoints.MapGroup("/api/v1")
             .AddEndpointFilter(RefuseRepeatedQueryParameters)
+            .AddEndpointFilter(AuthServices.RequireAntiforgeryForSessions)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapAuthEndpoints().AllowAnonymous();

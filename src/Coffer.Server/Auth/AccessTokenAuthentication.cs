@@ -37,18 +37,3 @@ internal sealed class AccessTokenAuthenticationHandler(
         return base.HandleChallengeAsync(properties);
     }
 }
-
-public static class AuthServices
-{
-    public static IServiceCollection AddCofferAuthentication(this IServiceCollection services)
-    {
-        services.AddAuthentication(AccessTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(AccessTokenAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
-        return services;
-    }
-
-    /// <summary>The signed-in user's id; only called behind RequireAuthorization.</summary>
-    public static Guid UserId(this ClaimsPrincipal user) =>
-        Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("Not signed in."));
-}

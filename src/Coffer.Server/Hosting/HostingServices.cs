@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coffer.Core.Drive;
+using Coffer.Server.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,10 @@ public static partial class HostingServices
         var configured = builder.Configuration["urls"] ?? builder.Configuration["http_ports"] ?? builder.Configuration["https_ports"];
         if (string.IsNullOrEmpty(configured) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
             builder.WebHost.UseUrls(DefaultUrl);
+
+        // The UI's files come from the build output's static web assets manifest in every environment,
+        // so `dotnet run` serves them whatever ASPNETCORE_ENVIRONMENT says (a published app has them in wwwroot).
+        builder.WebHost.UseStaticWebAssets();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
@@ -56,8 +61,15 @@ public static partial class HostingServices
     {
         app.Use(LogRequestAsync);
         app.Use(AddSecurityHeaders);
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Reached only for page requests: API errors are answered by ProblemExceptionHandler.
+            ExceptionHandlingPath = "/error",
+            StatusCodeSelector = ProblemExceptionHandler.StatusOf,
+            // A domain error (404, 409...) is an answer, not a failure; ProblemExceptionHandler logs the real ones.
+            SuppressDiagnosticsCallback = _ => true,
+        });
+        app.UseCofferWebErrors();
     }
 
     private const string ReadyTag = "ready";
@@ -100,7 +112,9 @@ public static partial class HostingServices
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            // Pages load their own scripts and styles; anything else (API answers, file content) may load
+            // nothing, and runs sandboxed if a browser is ever made to render it.
+            headers.ContentSecurityPolicy = WebModule.IsPage(context) ? WebModule.PagePolicy : "default-src 'none'; frame-ancestors 'none'; sandbox";
             return Task.CompletedTask;
         });
         return next(context);

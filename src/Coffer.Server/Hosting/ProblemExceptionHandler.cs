@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Core.Blobs;
+using Coffer.Server.Web;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -16,6 +17,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     {
         if (context.RequestAborted.IsCancellationRequested)
             return true; // the client left: nobody to answer
+        if (WebModule.IsPageRequest(context))
+        {
+            if (StatusOf(exception) >= 500)
+                LogUnhandled(exception, context.Request.Method, OriginalPath(context));
+            return false; // a person's browser: the exception handler middleware renders the error page
+        }
 
         var problem = exception switch
         {
@@ -26,7 +33,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             _ => Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null, null),
         };
         if (problem.Status >= 500)
-            LogUnhandled(exception, context.Request.Method, context.Request.Path);
+            LogUnhandled(exception, context.Request.Method, OriginalPath(context));
 
         context.Response.StatusCode = problem.Status!.Value;
         if (exception is RangeNotSatisfiableException range)
@@ -41,6 +48,14 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             problem.Extensions["field"] = field;
         return problem;
     }
+
+    /// <summary>The status code an exception answers with; 500 for anything that is not a domain error.</summary>
+    public static int StatusOf(Exception exception) => exception switch
+    {
+        CofferException e => StatusOf(e),
+        BadHttpRequestException e => e.StatusCode,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     private static int StatusOf(CofferException exception) => exception switch
     {
@@ -59,6 +74,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>The JSON reader says where the body went wrong; the framework's own words name the parameter.</summary>
     private static string BadRequestDetail(BadHttpRequestException exception) =>
         exception.InnerException is System.Text.Json.JsonException json ? json.Message : exception.Message;
+
+    private static string OriginalPath(HttpContext context) =>
+        context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path.Value ?? "";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

@@ -1,0 +1,90 @@
+using Coffer.Core.Accounts;
+using Coffer.Core.Drive;
+using Coffer.Server.Auth;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Coffer.Server.Web.Pages;
+
+/// <summary>
+/// The dashboard: one folder's items, a page at a time. The first page is rendered with the
+/// page; the script asks the "Rows" handler for the next ones as the reader scrolls, so a folder
+/// of 10,000 items opens as fast as one of ten. Sorting is a link (the order lives in the URL).
+/// </summary>
+public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : PageModel
+{
+    public const int PageSize = 200;
+
+    public Item Folder { get; private set; } = null!;
+    public IReadOnlyList<Item> Ancestors { get; private set; } = [];
+    public string FolderPath { get; private set; } = "/";
+    public string FolderName => Folder.IsRoot ? "My files" : Folder.Name;
+    public ItemPage Listing { get; private set; } = null!;
+    public ItemSort Sort { get; private set; }
+    public bool Descending { get; private set; }
+    public long UsedBytes { get; private set; }
+
+    /// <summary>Rows after the first page (the empty-folder message belongs to the first page only).</summary>
+    public bool IsContinuation { get; private set; }
+    public long? QuotaBytes { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string? id, string? sort, string? order, CancellationToken cancellationToken)
+    {
+        var userId = User.UserId();
+        var item = await lookup.GetAsync(userId, id ?? ItemLookup.RootId, cancellationToken);
+        if (item.Kind == ItemKind.File)
+            return Redirect(item.ParentId == userId ? "/files" : $"/files/{item.ParentId}"); // a file's link opens its folder
+
+        await LoadAsync(userId, item, sort, order, cursor: null, cancellationToken);
+        Ancestors = await AncestorsAsync(userId, item, cancellationToken);
+        var user = await accounts.GetAsync(userId, cancellationToken);
+        UsedBytes = await accounts.UsedBytesAsync(userId, cancellationToken);
+        QuotaBytes = user.QuotaBytes;
+        return Page();
+    }
+
+    /// <summary>The next page of rows as an HTML fragment, for scrolling and for refreshing after a change.</summary>
+    public async Task<IActionResult> OnGetRowsAsync(string? id, string? sort, string? order, string? cursor, CancellationToken cancellationToken)
+    {
+        var userId = User.UserId();
+        var folder = await lookup.GetFolderAsync(userId, id ?? ItemLookup.RootId, cancellationToken, field: "id");
+        await LoadAsync(userId, folder, sort, order, cursor, cancellationToken);
+        return Partial("_ItemRows", this);
+    }
+
+    /// <summary>The link that sorts by <paramref name="key"/>: ascending first, then flipping.</summary>
+    public string SortLink(ItemSort key)
+    {
+        var descending = key == Sort && !Descending;
+        var folder = Folder.IsRoot ? "/files" : $"/files/{Folder.Id}";
+        return key == ItemSort.Name && !descending ? folder : $"{folder}?sort={key.ToString().ToLowerInvariant()}&order={(descending ? "desc" : "asc")}";
+    }
+
+    /// <summary>aria-sort for a column header.</summary>
+    public string? AriaSort(ItemSort key) => key == Sort ? (Descending ? "descending" : "ascending") : null;
+
+    public string RowsUrl(string cursor) =>
+        $"/files/{(Folder.IsRoot ? "root" : Folder.Id.ToString())}?handler=rows&sort={Sort.ToString().ToLowerInvariant()}&order={(Descending ? "desc" : "asc")}&cursor={Uri.EscapeDataString(cursor)}";
+
+    public static string Link(Item item) => item.Kind == ItemKind.Folder ? $"/files/{item.Id}" : $"/api/v1/items/{item.Id}/content";
+
+    private async Task LoadAsync(Guid userId, Item folder, string? sort, string? order, string? cursor, CancellationToken cancellationToken)
+    {
+        Folder = folder;
+        IsContinuation = cursor is not null;
+        // A hand-edited URL with an unknown order shows the default order rather than an error page.
+        Sort = sort?.ToLowerInvariant() switch { "size" => ItemSort.Size, "modified" => ItemSort.Modified, _ => ItemSort.Name };
+        Descending = string.Equals(order, "desc", StringComparison.OrdinalIgnoreCase);
+        Listing = await lookup.ListChildrenAsync(userId, folder.Id.ToString(), PageSize, cursor, cancellationToken, Sort, Descending);
+        FolderPath = Listing.FolderPath;
+    }
+
+    private async Task<IReadOnlyList<Item>> AncestorsAsync(Guid userId, Item folder, CancellationToken cancellationToken)
+    {
+        var chain = new List<Item>();
+        for (var parentId = folder.ParentId; parentId is { } id && chain.Count < ItemLookup.MaxDepth; parentId = chain[^1].ParentId)
+            chain.Add(await lookup.GetAsync(userId, id, cancellationToken));
+        chain.Reverse();
+        return chain;
+    }
+}

@@ -1,0 +1,84 @@
+using Coffer.Core;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Server.Web;
+
+/// <summary>
+/// The web UI: server-rendered Razor Pages under Web/Pages, small ES modules and CSS from wwwroot.
+/// Pages get their own Content-Security-Policy; errors on page requests render the error page
+/// instead of a problem document.
+/// </summary>
+public static class WebModule
+{
+    /// <summary>Scripts, styles and images only from this origin; nothing inline, no plugins, no framing, forms post here only.</summary>
+    public const string PagePolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
+        "connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+    public static IServiceCollection AddCofferWeb(this IServiceCollection services)
+    {
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Web/Pages";
+            o.Conventions.AuthorizeFolder("/"); // every page needs a signed-in user unless it says [AllowAnonymous]
+        });
+
+        // Session cookies and antiforgery tokens are sealed with keys kept beside the other server keys,
+        // so sessions survive a restart.
+        services.AddDataProtection().SetApplicationName("Coffer");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirOptions>, ILoggerFactory>((o, dataDir, logs) =>
+            o.XmlRepository = new DataDirKeyRepository(dataDir, logs));
+        return services;
+    }
+
+    /// <summary>Before routing: page requests that end in an error status re-run as the error page.</summary>
+    public static void UseCofferWebErrors(this WebApplication app)
+    {
+        app.UseWhen(IsPageRequest, page => page.UseStatusCodePagesWithReExecute("/error/{0}"));
+        app.UseWhen(context => !IsPageRequest(context), api => api.UseStatusCodePages());
+    }
+
+    public static void MapCofferWeb(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorPages().Add(endpoint => endpoint.Metadata.Add(PageMarker.Instance));
+    }
+
+    /// <summary>Requests a person's browser navigates to, as opposed to the API and operations endpoints.</summary>
+    public static bool IsPageRequest(HttpContext context)
+    {
+        // While an exception is handled the request path is already the error page's: judge by the original.
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path;
+        return !path.StartsWithSegments("/api", StringComparison.Ordinal)
+            && !path.StartsWithSegments("/health", StringComparison.Ordinal)
+            && !path.StartsWithSegments("/openapi", StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether the endpoint that answered is one of the UI's pages (it gets <see cref="PagePolicy"/>).</summary>
+    public static bool IsPage(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<PageMarker>() is not null;
+
+    private sealed class PageMarker
+    {
+        public static readonly PageMarker Instance = new();
+    }
+
+    /// <summary>
+    /// The data-protection keys in {DataDir}/keys/data-protection, found on first use: the
+    /// framework builds its key manager while endpoints are mapped, before a wrong DataDir has been
+    /// reported by the options validation that runs at start.
+    /// </summary>
+    private sealed class DataDirKeyRepository(IOptions<DataDirOptions> dataDir, ILoggerFactory logs) : IXmlRepository
+    {
+        private readonly Lazy<FileSystemXmlRepository> _files = new(() =>
+            new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(dataDir.Value.FullPath, "keys", "data-protection")), logs));
+
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => _files.Value.GetAllElements();
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName) => _files.Value.StoreElement(element, friendlyName);
+    }
+}

@@ -1,0 +1,332 @@
+// Uploads: files and whole folder trees, streamed one request per file straight to the REST API
+// (XMLHttpRequest, for its upload progress events), a few at a time, with per-file and overall
+// progress, speed, time left, cancel, and a replace / keep both / skip choice on a name conflict.
+import { ApiError, api, headersForUpload } from './api.js';
+import { toast, toastError } from './toast.js';
+
+const parallel = 3;
+const $ = (id) => document.getElementById(id);
+
+/** Human size, the way the server renders it. */
+export function formatSize(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${Number(value.toFixed(digits))} ${units[unit]}`;
+}
+
+function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return '';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+const joinPath = (base, parts) => (base === '/' ? '' : base) + parts.map((p) => `/${p}`).join('') || '/';
+
+// ---- collecting what was dropped or chosen -------------------------------------------------
+
+/** A file to upload and the folders (relative to the drop target) it goes in. */
+const entry = (file, dirs) => ({ file, dirs });
+
+/** From an <input type=file>: plain files, or a folder's files whose webkitRelativePath holds the tree. */
+export function entriesFromInput(input) {
+  return [...input.files].map((file) => {
+    const parts = (file.webkitRelativePath || file.name).split('/');
+    return entry(file, parts.slice(0, -1));
+  });
+}
+
+const readEntries = (reader) => new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+const fileOf = (fileEntry) => new Promise((resolve, reject) => fileEntry.file(resolve, reject));
+
+/** From a drop: files, and folders walked recursively (empty folders are kept, as folders). */
+export async function entriesFromDrop(dataTransfer) {
+  const roots = [...dataTransfer.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry?.()).filter(Boolean);
+  if (roots.length === 0) return { files: [...dataTransfer.files].map((f) => entry(f, [])), folders: [] };
+  const files = [];
+  const folders = [];
+  const walk = async (item, dirs) => {
+    if (item.isFile) {
+      files.push(entry(await fileOf(item), dirs));
+      return;
+    }
+    const path = [...dirs, item.name];
+    folders.push(path);
+    const reader = item.createReader();
+    for (let batch = await readEntries(reader); batch.length > 0; batch = await readEntries(reader)) {
+      for (const child of batch) await walk(child, path);
+    }
+  };
+  for (const root of roots) await walk(root, []);
+  return { files, folders };
+}
+
+// ---- the upload panel ----------------------------------------------------------------------
+
+class Panel {
+  constructor() {
+    this.section = $('uploads');
+    this.list = $('upload-list');
+    this.overall = $('uploads-overall');
+    this.stats = $('uploads-stats');
+    this.title = $('uploads-title');
+    $('uploads-close').addEventListener('click', () => { this.section.hidden = true; });
+  }
+
+  show() { this.section.hidden = false; }
+
+  add(task) {
+    const li = document.createElement('li');
+    li.className = 'upload';
+    li.innerHTML = `<div class="upload-name"></div>
+      <progress max="100" value="0"></progress>
+      <div class="upload-status" aria-live="off"></div>
+      <button type="button" class="button ghost icon-only cancel"><svg class="icon" aria-hidden="true"><use href="#i-x"/></svg></button>`;
+    const label = task.dirs.length ? `${task.dirs.join('/')}/${task.file.name}` : task.file.name;
+    li.querySelector('.upload-name').textContent = label;
+    li.querySelector('progress').setAttribute('aria-label', label);
+    const cancel = li.querySelector('.cancel');
+    cancel.setAttribute('aria-label', `Cancel upload of ${label}`);
+    cancel.addEventListener('click', () => task.cancel());
+    this.list.append(li);
+    task.view = li;
+  }
+}
+
+// ---- one batch: the files of one drop or one choice -----------------------------------------
+
+class Upload {
+  constructor(batch, file, dirs) {
+    Object.assign(this, { batch, file, dirs, loaded: 0, state: 'queued', xhr: null });
+  }
+
+  get total() { return this.file.size; }
+
+  set status(text) { this.view.querySelector('.upload-status').textContent = text; }
+
+  finish(state, text) {
+    this.state = state;
+    this.view.dataset.state = state;
+    this.status = text;
+    this.view.querySelector('.cancel').hidden = true;
+    const progress = this.view.querySelector('progress');
+    if (state === 'done') progress.value = 100;
+    this.batch.changed();
+  }
+
+  cancel() {
+    if (this.state === 'queued') this.finish('cancelled', 'Cancelled');
+    else if (this.state === 'sending') this.xhr?.abort();
+  }
+
+  progress(loaded) {
+    this.loaded = loaded;
+    this.view.querySelector('progress').value = this.total ? (100 * loaded) / this.total : 100;
+    this.status = `${formatSize(loaded)} of ${formatSize(this.total)}`;
+    this.batch.changed();
+  }
+
+  /** Sends the bytes; resolves with the HTTP status and problem (if any). */
+  send(folderId, conflict) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      this.xhr = xhr;
+      const query = new URLSearchParams({ name: this.file.name, conflict });
+      xhr.open('PUT', `/api/v1/items/${folderId}/content?${query}`);
+      for (const [key, value] of Object.entries(headersForUpload())) xhr.setRequestHeader(key, value);
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.addEventListener('progress', (e) => this.progress(e.loaded));
+      xhr.addEventListener('load', () => {
+        let problem = null;
+        try { problem = JSON.parse(xhr.responseText); } catch { /* no body */ }
+        resolve({ status: xhr.status, problem });
+      });
+      xhr.addEventListener('error', () => resolve({ status: 0, problem: { title: 'The connection was lost.', detail: 'Check your connection and try again.' } }));
+      xhr.addEventListener('abort', () => resolve({ status: -1 }));
+      this.state = 'sending';
+      this.view.dataset.state = 'sending';
+      this.status = 'Starting…';
+      xhr.send(this.file);
+    });
+  }
+}
+
+export class Uploader {
+  /** @param ask a function(name, folderPath) → Promise<'replace'|'rename'|'skip', applyToAll> for name conflicts */
+  constructor({ askConflict, onFinished }) {
+    this.panel = new Panel();
+    this.askConflict = askConflict;
+    this.onFinished = onFinished;
+    this.tasks = [];
+    this.running = 0;
+    this.folderIds = new Map(); // "/a/b" → id, for folder trees
+    this.conflictChoice = null; // a choice applied to every conflict, when the user said so
+    this.asking = Promise.resolve();
+    this.samples = [];
+    window.addEventListener('beforeunload', (e) => { if (this.active) e.preventDefault(); });
+  }
+
+  get active() { return this.tasks.some((t) => t.state === 'queued' || t.state === 'sending'); }
+
+  /**
+   * Queues files (each with the folders it goes in, relative to the target) and creates the
+   * folders listed (so empty ones exist too).
+   */
+  async add(target, files, folders = []) {
+    if (files.length === 0 && folders.length === 0) return;
+    if (!this.active) this.reset();
+    this.panel.show();
+    for (const path of folders) {
+      try {
+        await this.folderFor(target, path);
+      } catch (error) {
+        toastError(error);
+      }
+    }
+    if (files.length === 0) { // only empty folders were dropped
+      toast(`Created ${folders.length === 1 ? 'a folder' : `${folders.length} folders`}.`);
+      this.folderIds.clear();
+      this.onFinished?.();
+      return;
+    }
+    for (const { file, dirs } of files) {
+      const task = new Upload(this, file, dirs);
+      task.target = target;
+      this.panel.add(task);
+      this.tasks.push(task);
+    }
+    this.changed();
+    this.pump();
+  }
+
+  reset() {
+    this.tasks = [];
+    this.panel.list.replaceChildren();
+    this.conflictChoice = null;
+    this.samples = [];
+    this.started = performance.now();
+  }
+
+  pump() {
+    while (this.running < parallel) {
+      const next = this.tasks.find((t) => t.state === 'queued');
+      if (!next) break;
+      this.running++;
+      next.state = 'preparing';
+      this.run(next).finally(() => { this.running--; this.pump(); if (!this.active) this.done(); });
+    }
+  }
+
+  /** The id of the folder at target + dirs, creating what is missing (an existing folder is used as is). */
+  async folderFor(target, dirs) {
+    let id = target.id;
+    for (let depth = 1; depth <= dirs.length; depth++) {
+      const path = joinPath(target.path, dirs.slice(0, depth));
+      if (this.folderIds.has(path)) { id = await this.folderIds.get(path); continue; }
+      const parentId = id;
+      const name = dirs[depth - 1];
+      const made = api('POST', `/items/${parentId}/folders`, { name }).then((f) => f.id, async (error) => {
+        if (!(error instanceof ApiError) || error.status !== 409) throw error;
+        const existing = await api('GET', `/items/by-path?path=${encodeURIComponent(path)}`);
+        if (existing.kind !== 'folder') throw new ApiError(409, { title: `“${name}” is a file, not a folder.`, detail: `Its contents were not uploaded to ${path}.` });
+        return existing.id;
+      });
+      this.folderIds.set(path, made);
+      try {
+        id = await made;
+      } catch (error) {
+        this.folderIds.delete(path);
+        throw error;
+      }
+    }
+    return id;
+  }
+
+  async exists(target, dirs, name) {
+    try {
+      await api('GET', `/items/by-path?path=${encodeURIComponent(joinPath(target.path, [...dirs, name]))}`);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Asks one question at a time, however many uploads run at once. */
+  choose(name, folderPath) {
+    const answer = this.asking.then(async () => {
+      if (this.conflictChoice) return this.conflictChoice;
+      const { choice, all } = await this.askConflict(name, folderPath);
+      if (all) this.conflictChoice = choice;
+      return choice;
+    });
+    this.asking = answer.catch(() => {});
+    return answer;
+  }
+
+  async run(task) {
+    try {
+      const folderId = await this.folderFor(task.target, task.dirs);
+      const folderPath = joinPath(task.target.path, task.dirs);
+      let conflict = 'fail';
+      if (await this.exists(task.target, task.dirs, task.file.name)) {
+        task.status = 'Waiting for your choice…';
+        conflict = await this.choose(task.file.name, folderPath);
+      }
+      for (;;) {
+        if (conflict === 'skip') return task.finish('skipped', 'Skipped');
+        if (task.state === 'cancelled') return undefined;
+        const { status, problem } = await task.send(folderId, conflict);
+        if (status === -1) return task.finish('cancelled', 'Cancelled');
+        if (status === 200 || status === 201) return task.finish('done', status === 200 ? 'Replaced' : 'Uploaded');
+        if (status === 409 && conflict === 'fail') {
+          task.progress(0);
+          conflict = await this.choose(task.file.name, folderPath); // created meanwhile by someone else
+          continue;
+        }
+        const error = new ApiError(status, problem);
+        toast(`Could not upload “${task.file.name}”: ${error.text}`, 'error');
+        return task.finish('failed', error.message);
+      }
+    } catch (error) {
+      toast(`Could not upload “${task.file.name}”: ${error.text ?? error.message}`, 'error');
+      return task.finish('failed', error.message);
+    }
+  }
+
+  /** Redraws the overall bar and the numbers: bytes, files, speed (over the last few seconds), time left. */
+  changed() {
+    const counted = this.tasks.filter((t) => t.state !== 'skipped' && t.state !== 'cancelled');
+    const total = counted.reduce((sum, t) => sum + t.total, 0);
+    const loaded = counted.reduce((sum, t) => sum + (t.state === 'done' ? t.total : t.loaded), 0);
+    const done = this.tasks.filter((t) => t.state === 'done').length;
+    const now = performance.now();
+    this.samples.push({ now, loaded });
+    while (this.samples.length > 2 && now - this.samples[0].now > 5000) this.samples.shift();
+    const first = this.samples[0];
+    const seconds = (now - first.now) / 1000;
+    const speed = seconds > 0.3 ? (loaded - first.loaded) / seconds : 0;
+    const percent = total ? Math.floor((100 * loaded) / total) : (this.active ? 0 : 100);
+    this.panel.overall.value = percent;
+    this.panel.overall.setAttribute('aria-valuetext', `${percent}%`);
+    const parts = [`${done} of ${this.tasks.length} files`, `${formatSize(loaded)} of ${formatSize(total)}`, `${percent}%`];
+    if (this.active && speed > 0) parts.push(`${formatSize(speed)}/s`, `${formatDuration((total - loaded) / speed)} left`);
+    this.panel.stats.textContent = parts.join(' · ');
+    this.panel.title.textContent = this.active ? `Uploading ${this.tasks.length - done} of ${this.tasks.length}` : 'Uploads';
+  }
+
+  done() {
+    const count = (state) => this.tasks.filter((t) => t.state === state).length;
+    const uploaded = count('done');
+    const failed = count('failed');
+    this.changed();
+    this.panel.title.textContent = failed ? `${failed} upload${failed === 1 ? '' : 's'} failed` : 'Uploads complete';
+    if (uploaded) toast(`Uploaded ${uploaded} file${uploaded === 1 ? '' : 's'}.`);
+    this.folderIds.clear();
+    this.onFinished?.();
+  }
+}
