@@ -341,6 +341,59 @@ public sealed class ItemApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Children_SortSizeDescending_FoldersFirstThenBiggestFirst()
+    {
+        var user = await _app.NewUserAsync();
+        await user.UploadAsync("small.txt", "x");
+        await user.UploadAsync("big-a.txt", "xxxxxxxxxx");
+        await user.UploadAsync("big-b.txt", "xxxxxxxxxx");
+        await user.UploadAsync("medium.txt", "xxxxx");
+        await user.CreateFolderAsync("Docs");
+
+        var names = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await user.ChildrenAsync("root", "?sort=size&order=desc&limit=2" + (cursor is null ? "" : "&cursor=" + cursor));
+            names.AddRange(page.Items.Select(i => i.Name));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(["Docs", "big-b.txt", "big-a.txt", "medium.txt", "small.txt"], names);
+        Assert.Equal(3, pages);
+    }
+
+    [Theory]
+    [InlineData("?sort=largest", "sort")]
+    [InlineData("?sort=", "sort")]
+    [InlineData("?order=up", "order")]
+    [InlineData("?sort=size&order=descending", "order")]
+    public async Task Children_BadSortOrOrder_Is400(string query, string field)
+    {
+        var user = await _app.NewUserAsync();
+
+        var response = await user.Client.GetAsync("/api/v1/items/root/children" + query);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
+    public async Task Children_CursorOfAnotherSort_Is400()
+    {
+        var user = await _app.NewUserAsync();
+        await user.UploadAsync("a.txt", "x");
+        await user.UploadAsync("b.txt", "xx");
+        var cursor = (await user.ChildrenAsync("root", "?sort=size&limit=1")).NextCursor;
+
+        var response = await user.Client.GetAsync("/api/v1/items/root/children?sort=modified&limit=1&cursor=" + cursor);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "cursor");
+    }
+
+    [Fact]
     public async Task Children_NonNumericLimit_Is400()
     {
         var user = await _app.NewUserAsync();

@@ -1,11 +1,13 @@
 using System.Buffers.Text;
+using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using Coffer.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Coffer.Core.Drive;
 
-/// <summary>One page of a folder's children, folders first, then by name.</summary>
+/// <summary>One page of a folder's children, folders first, then in the order asked for (by name unless told otherwise).</summary>
 public sealed record ItemPage(IReadOnlyList<Item> Items, string FolderPath, string? NextCursor);
 
 /// <summary>
@@ -101,8 +103,19 @@ public sealed class ItemLookup(CofferDb db)
     public Task<bool> NameTakenAsync(Guid folderId, string name, CancellationToken cancellationToken) =>
         db.Items.AnyAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
 
-    public async Task<ItemPage> ListChildrenAsync(Guid userId, string? folderId, int? limit, string? cursor, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of a folder's children: folders first, then files, each kind ordered by
+    /// <paramref name="sort"/>'s key and then by name, both in the requested direction. The
+    /// cursor is where the previous page ended (kind, key, name) and is only good for the same
+    /// sort and direction; the keyset comparison runs in the database, so a page costs the same
+    /// however deep into the folder it starts.
+    /// </summary>
+    public async Task<ItemPage> ListChildrenAsync(
+        Guid userId, string? folderId, int? limit, string? cursor, CancellationToken cancellationToken,
+        ItemSort sort = ItemSort.Name, bool descending = false)
     {
+        if (!Enum.IsDefined(sort))
+            throw new ArgumentOutOfRangeException(nameof(sort), sort, "Not an ItemSort.");
         var pageSize = limit ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)
             throw new InvalidInputException($"The limit must be between 1 and {MaxPageSize}.", field: "limit");
@@ -110,42 +123,118 @@ public sealed class ItemLookup(CofferDb db)
 
         var query = db.Items.AsNoTracking().Where(i => i.ParentId == folder.Id && i.OwnerId == userId);
         if (cursor is not null)
-        {
-            var (kind, name) = DecodeCursor(cursor);
-#pragma warning disable CA1309 // translated to SQL '>', which compares with the column's binary (ordinal) collation
-            query = query.Where(i => i.Kind > kind || (i.Kind == kind && string.Compare(i.Name, name) > 0));
-#pragma warning restore CA1309
-        }
-        var items = await query.OrderBy(i => i.Kind).ThenBy(i => i.Name).Take(pageSize + 1).ToListAsync(cancellationToken);
+            query = query.Where(After(DecodeCursor(cursor, sort, descending), sort, descending));
+        var items = await Order(query, sort, descending).Take(pageSize + 1).ToListAsync(cancellationToken);
 
         string? next = null;
         if (items.Count > pageSize)
         {
             items.RemoveAt(pageSize);
-            next = EncodeCursor(items[^1]);
+            next = EncodeCursor(items[^1], sort, descending);
         }
         return new ItemPage(items, await PathOfAsync(folder, cancellationToken), next);
     }
 
+    /// <summary>Folders first whatever the direction; then the key; then the name, which is unique in a folder.</summary>
+    private static IQueryable<Item> Order(IQueryable<Item> query, ItemSort sort, bool descending)
+    {
+        var byKind = query.OrderBy(i => i.Kind);
+        var byKey = (sort, descending) switch
+        {
+            (ItemSort.Size, false) => byKind.ThenBy(i => i.Size),
+            (ItemSort.Size, true) => byKind.ThenByDescending(i => i.Size),
+            (ItemSort.Modified, false) => byKind.ThenBy(i => i.Modified),
+            (ItemSort.Modified, true) => byKind.ThenByDescending(i => i.Modified),
+            _ => byKind,
+        };
+        return descending ? byKey.ThenByDescending(i => i.Name) : byKey.ThenBy(i => i.Name);
+    }
+
+    /// <summary>
+    /// The items that come after <paramref name="last"/> in <see cref="Order"/>'s order, as a
+    /// predicate the provider translates to plain comparisons (no provider-specific functions).
+    /// </summary>
+#pragma warning disable CA1309 // string.Compare translates to SQL '<'/'>', which compare with the column's binary (ordinal) collation
+    private static Expression<Func<Item, bool>> After(CursorPosition last, ItemSort sort, bool descending)
+    {
+        var (kind, key, name) = last;
+        var modified = sort == ItemSort.Modified ? new DateTimeOffset(key, TimeSpan.Zero) : default;
+        return (sort, descending) switch
+        {
+            (ItemSort.Name, false) => i => i.Kind > kind || (i.Kind == kind && string.Compare(i.Name, name) > 0),
+            (ItemSort.Name, true) => i => i.Kind > kind || (i.Kind == kind && string.Compare(i.Name, name) < 0),
+            (ItemSort.Size, false) => i => i.Kind > kind
+                || (i.Kind == kind && (i.Size > key || (i.Size == key && string.Compare(i.Name, name) > 0))),
+            (ItemSort.Size, true) => i => i.Kind > kind
+                || (i.Kind == kind && (i.Size < key || (i.Size == key && string.Compare(i.Name, name) < 0))),
+            (ItemSort.Modified, false) => i => i.Kind > kind
+                || (i.Kind == kind && (i.Modified > modified || (i.Modified == modified && string.Compare(i.Name, name) > 0))),
+            (ItemSort.Modified, true) => i => i.Kind > kind
+                || (i.Kind == kind && (i.Modified < modified || (i.Modified == modified && string.Compare(i.Name, name) < 0))),
+            _ => throw new ArgumentOutOfRangeException(nameof(sort), sort, "Not an ItemSort."),
+        };
+    }
+#pragma warning restore CA1309
+
     private static InvalidOperationException TooDeep(Guid itemId) =>
         new($"Item {itemId} lies more than {MaxDepth} folders deep, or its parents form a loop: the metadata is damaged.");
 
-    private static string EncodeCursor(Item last) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{(int)last.Kind}:{last.Name}"));
+    /// <summary>Where a page ended: the item's kind, its sort key (0, bytes, or UTC ticks) and its name.</summary>
+    private readonly record struct CursorPosition(ItemKind Kind, long Key, string Name);
 
-    private static (ItemKind Kind, string Name) DecodeCursor(string cursor)
+    /// <summary>"name.asc", "size.desc"...: a cursor names the order it was made for.</summary>
+    private static string OrderTag(ItemSort sort, bool descending) => sort switch
     {
+        ItemSort.Name => "name",
+        ItemSort.Size => "size",
+        _ => "modified",
+    } + (descending ? ".desc" : ".asc");
+
+    /// <summary>
+    /// "{order}:{kind}:{key}:{name}", base64url. The modified key is the instant's UTC ticks (every
+    /// digit the provider gave back), so the comparison resumes exactly where the page ended.
+    /// </summary>
+    private static string EncodeCursor(Item last, ItemSort sort, bool descending)
+    {
+        var key = sort switch
+        {
+            ItemSort.Size => last.Size.ToString(CultureInfo.InvariantCulture),
+            ItemSort.Modified => last.Modified.UtcTicks.ToString(CultureInfo.InvariantCulture),
+            _ => "",
+        };
+        var text = string.Create(CultureInfo.InvariantCulture, $"{OrderTag(sort, descending)}:{(int)last.Kind}:{key}:{last.Name}");
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+    }
+
+    private static CursorPosition DecodeCursor(string cursor, ItemSort sort, bool descending)
+    {
+        string text;
         try
         {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && int.TryParse(text.AsSpan(0, colon), out var kind) && Enum.IsDefined((ItemKind)kind))
-                return ((ItemKind)kind, text[(colon + 1)..]);
+            text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
         }
         catch (FormatException)
         {
-            // falls through to the error below
+            throw BadCursor();
         }
-        throw new InvalidInputException("The cursor is not one this server handed out.", field: "cursor");
+        // The name is last and may itself hold ':'; the other three parts cannot.
+        var parts = text.Split(':', 4);
+        if (parts.Length != 4 || parts[3].Length == 0)
+            throw BadCursor();
+        if (parts[0] != OrderTag(sort, descending))
+            throw new InvalidInputException(
+                "The cursor was made for a different order.", "Keep sort and order the same while paging, or start again without a cursor.",
+                field: "cursor");
+        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kind) || !Enum.IsDefined((ItemKind)kind))
+            throw BadCursor();
+        long key = 0;
+        var keyValid = sort == ItemSort.Name
+            ? parts[2].Length == 0
+            : long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out key)
+              && (sort != ItemSort.Modified || key <= DateTimeOffset.MaxValue.UtcTicks);
+        return keyValid ? new CursorPosition((ItemKind)kind, key, parts[3]) : throw BadCursor();
     }
+
+    private static InvalidInputException BadCursor() =>
+        new("The cursor is not one this server handed out.", field: "cursor");
 }

@@ -40,10 +40,13 @@ public static class ItemEndpoints
         return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
     }
 
+    /// <summary>A folder's children, folders first; <c>?sort=name|size|modified</c> (default name) and <c>?order=asc|desc</c> (default asc).</summary>
     public static async Task<Ok<ItemListDto>> ListChildren(
-        string id, int? limit, string? cursor, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
+        string id, int? limit, string? cursor, string? sort, string? order, ClaimsPrincipal user, ItemLookup lookup,
+        CancellationToken cancellationToken)
     {
-        var page = await lookup.ListChildrenAsync(user.UserId(), id, limit, cursor, cancellationToken);
+        var page = await lookup.ListChildrenAsync(
+            user.UserId(), id, limit, cursor, cancellationToken, ParseSort(sort), ParseDescending(order));
         var items = page.Items.Select(i => ItemDto.From(i, DrivePath.Combine(page.FolderPath, i.Name))).ToList();
         return TypedResults.Ok(new ItemListDto(items, page.NextCursor));
     }
@@ -130,6 +133,21 @@ public static class ItemEndpoints
         var only = range.Ranges.First();
         return only.From is { } from ? from >= length : only.To == 0 || length == 0;
     }
+
+    private static ItemSort ParseSort(string? sort) => sort?.ToLowerInvariant() switch
+    {
+        null or "name" => ItemSort.Name,
+        "size" => ItemSort.Size,
+        "modified" => ItemSort.Modified,
+        _ => throw new InvalidInputException("sort must be 'name', 'size' or 'modified'.", field: "sort"),
+    };
+
+    private static bool ParseDescending(string? order) => order?.ToLowerInvariant() switch
+    {
+        null or "asc" => false,
+        "desc" => true,
+        _ => throw new InvalidInputException("order must be 'asc' or 'desc'.", field: "order"),
+    };
 
     private static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
     {
