@@ -5,8 +5,14 @@
 # global.json names. Later backends add their servers here (started on 127.0.0.1, stopped
 # on exit), so a test never depends on something this script did not start.
 #
+# The browser tests (tests/Coffer.E2E) drive the system Chromium through Playwright and never
+# download a browser: when it is missing and we are root with apt-get, this script installs
+# Debian's `chromium` package; otherwise it stops with a message. It sets COFFER_E2E_REQUIRED=1 so
+# that those tests fail rather than skip without a browser (plain `dotnet test` skips them).
+#
 # Environment:
 #   COFFER_TEST_LARGE_MB   size of the multi-GB round-trip test (default 3072 = 3 GiB)
+#   COFFER_CHROMIUM        the Chromium the browser tests use (default /usr/bin/chromium)
 #   TEST_CONFIGURATION     Release (default) or Debug
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -27,6 +33,23 @@ if (( free_mb < large_mb + 1024 )); then
   exit 1
 fi
 export COFFER_TEST_LARGE_MB=$large_mb
+
+# The browser tests need Chromium; install Debian's when it is missing and we may.
+chromium=${COFFER_CHROMIUM:-/usr/bin/chromium}
+if [[ ! -x $chromium ]]; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing chromium for the browser tests (apt-get)..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; } || true
+  fi
+  if [[ ! -x $chromium ]]; then
+    echo "test.sh: the browser tests need Chromium at $chromium and it could not be installed." >&2
+    echo "         Install it (Debian/Ubuntu: apt-get install chromium) or set COFFER_CHROMIUM to a Chromium or Chrome executable." >&2
+    exit 1
+  fi
+fi
+export COFFER_CHROMIUM=$chromium COFFER_E2E_REQUIRED=1
 
 dotnet build Coffer.slnx -c "$CONFIGURATION" -warnaserror --nologo -v quiet
 set +e

@@ -1,0 +1,49 @@
+using Coffer.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coffer.E2E.Infrastructure;
+
+/// <summary>
+/// The server tests' <see cref="CofferApp"/> (fresh data directory, embedded defaults) on a real
+/// Kestrel socket at 127.0.0.1 and a free port, since a browser cannot reach the in-memory
+/// TestServer. Use it as a class fixture: one server per test class, each test with its own users.
+/// </summary>
+/// <remarks>
+/// The server runs on the real clock by default, because the browser does too (cookie expiry,
+/// relative dates in pages); a subclass may pass <c>fakeClock: true</c> to drive
+/// <see cref="CofferApp.Clock"/> instead.
+/// </remarks>
+public class CofferServer : CofferApp
+{
+    private readonly bool _fakeClock;
+
+    public CofferServer()
+        : this(fakeClock: false)
+    {
+    }
+
+    protected CofferServer(bool fakeClock, params (string Key, string? Value)[] settings)
+        : base(settings)
+    {
+        _fakeClock = fakeClock;
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var address = addresses.FirstOrDefault(a => a.Contains("127.0.0.1", StringComparison.Ordinal)) ?? addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("Kestrel reported no listening address.");
+        BaseUrl = address.TrimEnd('/');
+    }
+
+    /// <summary>Where the server listens, like <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
+    public string BaseUrl { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        if (!_fakeClock)
+            builder.ConfigureServices(services => services.AddSingleton(TimeProvider.System));
+    }
+}
