@@ -1,3 +1,5 @@
+using Coffer.Core.Drive;
+using Coffer.Core.Persistence;
 using Coffer.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -39,6 +41,33 @@ public class CofferServer : CofferApp
 
     /// <summary>Where the server listens, like <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
     public string BaseUrl { get; }
+
+    /// <summary>
+    /// Puts <paramref name="count"/> files (metadata only, sizes 0..count-1, names file-00000.txt...)
+    /// straight into a folder, for listings too big to upload one by one.
+    /// </summary>
+    public async Task SeedFilesAsync(Guid ownerId, Guid folderId, int count)
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+        var start = DateTimeOffset.UnixEpoch.AddYears(55);
+        for (var i = 0; i < count; i++)
+        {
+            db.Items.Add(new Item
+            {
+                Id = Guid.CreateVersion7(),
+                OwnerId = ownerId,
+                ParentId = folderId,
+                Name = $"file-{i:00000}.txt",
+                Kind = ItemKind.File,
+                Size = i,
+                ContentType = "text/plain",
+                Created = start,
+                Modified = start.AddMinutes(i),
+            });
+        }
+        await db.SaveChangesAsync();
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

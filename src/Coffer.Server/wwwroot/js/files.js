@@ -222,6 +222,7 @@ function askName({ title, label, submit, value = '', action }) {
       await action(input.value);
       dialog.close('ok');
     } catch (failure) {
+      toastError(failure);
       error.textContent = failure.text ?? failure.message;
       error.hidden = false;
       input.setAttribute('aria-invalid', 'true');
@@ -415,7 +416,12 @@ rows.addEventListener('dragstart', (event) => {
 });
 
 document.addEventListener('dragenter', (event) => {
-  if (!isFiles(event)) return;
+  // Accepting dragenter makes the element under the pointer the drop target (else it is <body>).
+  if (!isFiles(event)) {
+    if (event.dataTransfer?.types.includes(itemsType) && folderTargetOf(event)) event.preventDefault();
+    return;
+  }
+  event.preventDefault();
   dragDepth++;
   overlay.hidden = false;
 });
