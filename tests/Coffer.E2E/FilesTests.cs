@@ -36,6 +36,33 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
     }
 
     [Fact]
+    public async Task CancelOneUpload_StopsItAndStoresNothing_WhileTheOthersFinish()
+    {
+        var user = await NewUserAsync();
+        await Page.SignInAsync(user);
+        // Hold back the one upload's request so it is still in flight when it is cancelled.
+        var held = new TaskCompletionSource();
+        await Page.RouteAsync("**/content?name=stuck.bin*", async route =>
+        {
+            await held.Task;
+            await route.AbortAsync();
+        });
+
+        await Page.Locator("#file-input").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "stuck.bin", MimeType = "application/octet-stream", Buffer = new byte[100_000] },
+            new FilePayload { Name = "fine.txt", MimeType = "text/plain", Buffer = "fine"u8.ToArray() },
+        });
+        await Expect(Page.Row("fine.txt")).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Cancel upload of stuck.bin" }).ClickAsync();
+        held.SetResult();
+
+        await Expect(Page.Locator("#upload-list li").Filter(new() { HasText = "stuck.bin" }).Locator(".upload-status")).ToHaveTextAsync("Cancelled");
+        await Expect(Page.Locator("#uploads-title")).ToHaveTextAsync("Uploads complete");
+        Assert.Equal(["fine.txt"], (await user.ChildrenAsync()).Items.Select(i => i.Name));
+    }
+
+    [Fact]
     public async Task DropFilesOnPage_UploadsEach_AndDropOnFolderRow_UploadsIntoThatFolder()
     {
         var user = await NewUserAsync();

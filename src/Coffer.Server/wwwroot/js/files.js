@@ -170,6 +170,13 @@ async function refresh({ focusId } = {}) {
   }
 }
 
+/** Coalesces a burst of changes (many small uploads landing) into one refresh. */
+let refreshTimer = 0;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => refresh().catch(toastError), 250);
+}
+
 const more = new IntersectionObserver(async (entries) => {
   for (const e of entries) {
     if (!e.isIntersecting || e.target.dataset.loading) continue;
@@ -378,6 +385,7 @@ const uploader = new Uploader({
     const choice = await ask($('conflict-dialog'));
     return { choice: choice || 'skip', all: $('conflict-all').checked };
   },
+  onUploaded: () => refreshSoon(),
   onFinished: () => refresh().catch(toastError),
 });
 

@@ -99,6 +99,7 @@ class Panel {
 // ---- one batch: the files of one drop or one choice -----------------------------------------
 
 class Upload {
+  /** @param batch the Uploader this file belongs to */
   constructor(batch, file, dirs) {
     Object.assign(this, { batch, file, dirs, loaded: 0, state: 'queued', xhr: null });
   }
@@ -113,7 +114,10 @@ class Upload {
     this.status = text;
     this.view.querySelector('.cancel').hidden = true;
     const progress = this.view.querySelector('progress');
-    if (state === 'done') progress.value = 100;
+    if (state === 'done') {
+      progress.value = 100;
+      this.batch.onUploaded?.();
+    }
     this.batch.changed();
   }
 
@@ -156,10 +160,14 @@ class Upload {
 }
 
 export class Uploader {
-  /** @param ask a function(name, folderPath) → Promise<'replace'|'rename'|'skip', applyToAll> for name conflicts */
-  constructor({ askConflict, onFinished }) {
+  /**
+   * @param askConflict (name, folderPath) → Promise<{choice: 'replace'|'rename'|'skip', all}> for name conflicts
+   * @param onUploaded called as each file lands; onFinished when the queue is empty
+   */
+  constructor({ askConflict, onUploaded, onFinished }) {
     this.panel = new Panel();
     this.askConflict = askConflict;
+    this.onUploaded = onUploaded;
     this.onFinished = onFinished;
     this.tasks = [];
     this.running = 0;
