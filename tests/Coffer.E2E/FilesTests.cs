@@ -27,6 +27,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Expect(row.Locator("td.size")).ToHaveTextAsync("3 MB");
         await Expect(row.GetByRole(AriaRole.Img, new() { Name = "PDF document" })).ToBeVisibleAsync();
         await Expect(Page.Toast("Uploaded 1 file.")).ToBeVisibleAsync();
+        await Expect(Page.Locator("#storage-text")).ToHaveTextAsync("3 MB used");
 
         var download = await Page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "report.pdf" }).ClickAsync());
         Assert.Equal("report.pdf", download.SuggestedFilename);

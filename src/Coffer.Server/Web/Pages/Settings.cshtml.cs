@@ -17,7 +17,7 @@ public sealed class SettingsModel(AccountService accounts, AccessTokenService to
 
     [BindProperty] public string? CurrentPassword { get; set; }
     [BindProperty] public string? NewPassword { get; set; }
-    [BindProperty] public string? TokenName { get; set; }
+    [BindProperty(Name = "name")] public string? TokenName { get; set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@
 import { ApiError, api } from './api.js';
 import { localizeTimes } from './app.js';
 import { toast, toastError } from './toast.js';
-import { Uploader, entriesFromDrop, entriesFromInput } from './upload.js';
+import { Uploader, entriesFromDrop, entriesFromInput, formatSize } from './upload.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('files');
@@ -156,7 +156,7 @@ const sortQuery = () => {
 async function refresh({ focusId } = {}) {
   const keep = new Set(selected().map((row) => row.dataset.id));
   const focused = document.activeElement?.closest?.('tr.item')?.dataset.id;
-  const fresh = await fetchRows(`/files/${here.id}?handler=rows&${sortQuery()}`);
+  const [fresh] = await Promise.all([fetchRows(`/files/${here.id}?handler=rows&${sortQuery()}`), updateStorage()]);
   rows.replaceChildren(...fresh);
   for (const row of items()) select(row, keep.has(row.dataset.id));
   selectionChanged();
@@ -168,6 +168,15 @@ async function refresh({ focusId } = {}) {
     if (focusId) selectOnly(row);
     focusRow(row);
   }
+}
+
+/** The "used" line under the list, after anything that changes what is stored. */
+async function updateStorage() {
+  try {
+    const me = await api('GET', '/me');
+    $('storage-text').textContent = `${formatSize(me.usedBytes)} used${me.quotaBytes ? ` of ${formatSize(me.quotaBytes)}` : ''}`;
+    document.querySelector('#storage meter')?.setAttribute('value', me.usedBytes);
+  } catch { /* the list refresh reports problems */ }
 }
 
 /** Coalesces a burst of changes (many small uploads landing) into one refresh. */
