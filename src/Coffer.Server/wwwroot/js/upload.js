@@ -121,9 +121,12 @@ class Upload {
     this.batch.changed();
   }
 
+  get finished() { return ['done', 'failed', 'skipped', 'cancelled'].includes(this.state); }
+
+  /** Stops the upload wherever it is: waiting, checking the name, asking, or sending. */
   cancel() {
-    if (this.state === 'queued') this.finish('cancelled', 'Cancelled');
-    else if (this.state === 'sending') this.xhr?.abort();
+    if (this.state === 'sending') this.xhr?.abort();
+    else if (!this.finished) this.finish('cancelled', 'Cancelled');
   }
 
   progress(loaded) {
@@ -178,7 +181,7 @@ export class Uploader {
     window.addEventListener('beforeunload', (e) => { if (this.active) e.preventDefault(); });
   }
 
-  get active() { return this.tasks.some((t) => t.state === 'queued' || t.state === 'sending'); }
+  get active() { return this.tasks.some((t) => !t.finished); }
 
   /**
    * Queues files (each with the folders it goes in, relative to the target) and creates the
@@ -216,7 +219,6 @@ export class Uploader {
     this.panel.list.replaceChildren();
     this.conflictChoice = null;
     this.samples = [];
-    this.started = performance.now();
   }
 
   pump() {
@@ -286,8 +288,8 @@ export class Uploader {
         conflict = await this.choose(task.file.name, folderPath);
       }
       for (;;) {
+        if (task.state === 'cancelled') return undefined; // cancelled while its name was checked or asked about
         if (conflict === 'skip') return task.finish('skipped', 'Skipped');
-        if (task.state === 'cancelled') return undefined;
         const { status, problem } = await task.send(folderId, conflict);
         if (status === -1) return task.finish('cancelled', 'Cancelled');
         if (status === 200 || status === 201) return task.finish('done', status === 200 ? 'Replaced' : 'Uploaded');
@@ -301,6 +303,7 @@ export class Uploader {
         return task.finish('failed', error.message);
       }
     } catch (error) {
+      if (task.state === 'cancelled') return undefined;
       toast(`Could not upload “${task.file.name}”: ${error.text ?? error.message}`, 'error');
       return task.finish('failed', error.message);
     }
