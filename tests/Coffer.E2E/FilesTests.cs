@@ -227,7 +227,9 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Expect(Page.Locator("#selection-count")).ToHaveTextAsync("2 selected");
 
         await Page.Keyboard.PressAsync("Delete");
-        await Expect(Page.GetByRole(AriaRole.Dialog, new() { Name = "Delete 2 items?" })).ToBeVisibleAsync();
+        var confirm = Page.GetByRole(AriaRole.Dialog, new() { Name = "Delete 2 items?" });
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync(); // the safe choice first
+        await Page.Keyboard.PressAsync("Tab");
         await Page.Keyboard.PressAsync("Enter");
         await Expect(Page.Toast("Deleted 2 items.")).ToBeVisibleAsync();
         await Expect(Page.Locator("#rows tr.item")).ToHaveCountAsync(1);

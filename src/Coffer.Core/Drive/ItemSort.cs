@@ -10,3 +10,26 @@ public enum ItemSort
     Size = 1,
     Modified = 2,
 }
+
+/// <summary>How a listing order is spelled in URLs (<c>?sort=size&amp;order=desc</c>): parsed and written here only.</summary>
+public static class ItemOrder
+{
+    public static ItemSort ParseSort(string? sort) => sort?.ToLowerInvariant() switch
+    {
+        null or "name" => ItemSort.Name,
+        "size" => ItemSort.Size,
+        "modified" => ItemSort.Modified,
+        _ => throw new InvalidInputException("sort must be 'name', 'size' or 'modified'.", field: "sort"),
+    };
+
+    public static bool ParseDescending(string? order) => order?.ToLowerInvariant() switch
+    {
+        null or "asc" => false,
+        "desc" => true,
+        _ => throw new InvalidInputException("order must be 'asc' or 'desc'.", field: "order"),
+    };
+
+    /// <summary>The query string for an order, like <c>sort=size&amp;order=desc</c>.</summary>
+    public static string Query(ItemSort sort, bool descending) =>
+        $"sort={sort.ToString().ToLowerInvariant()}&order={(descending ? "desc" : "asc")}";
+}

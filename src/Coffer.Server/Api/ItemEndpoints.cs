@@ -46,7 +46,7 @@ public static class ItemEndpoints
         CancellationToken cancellationToken)
     {
         var page = await lookup.ListChildrenAsync(
-            user.UserId(), id, limit, cursor, cancellationToken, ParseSort(sort), ParseDescending(order));
+            user.UserId(), id, limit, cursor, cancellationToken, ItemOrder.ParseSort(sort), ItemOrder.ParseDescending(order));
         var items = page.Items.Select(i => ItemDto.From(i, DrivePath.Combine(page.FolderPath, i.Name))).ToList();
         return TypedResults.Ok(new ItemListDto(items, page.NextCursor));
     }
@@ -133,21 +133,6 @@ public static class ItemEndpoints
         var only = range.Ranges.First();
         return only.From is { } from ? from >= length : only.To == 0 || length == 0;
     }
-
-    private static ItemSort ParseSort(string? sort) => sort?.ToLowerInvariant() switch
-    {
-        null or "name" => ItemSort.Name,
-        "size" => ItemSort.Size,
-        "modified" => ItemSort.Modified,
-        _ => throw new InvalidInputException("sort must be 'name', 'size' or 'modified'.", field: "sort"),
-    };
-
-    private static bool ParseDescending(string? order) => order?.ToLowerInvariant() switch
-    {
-        null or "asc" => false,
-        "desc" => true,
-        _ => throw new InvalidInputException("order must be 'asc' or 'desc'.", field: "order"),
-    };
 
     private static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
     {

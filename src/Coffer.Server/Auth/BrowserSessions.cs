@@ -50,6 +50,16 @@ public static class BrowserSessions
         return context.SignInAsync(SchemeName, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = persistent });
     }
 
+    /// <summary>
+    /// Re-issues this browser's session after the user's security stamp changed, so it goes on while
+    /// every other session ends; it outlives the browser only if it did before.
+    /// </summary>
+    public static Task RenewAsync(HttpContext context, User user)
+    {
+        var persistent = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.IsPersistent ?? false;
+        return SignInAsync(context, user, persistent);
+    }
+
     public static Task SignOutAsync(HttpContext context) => context.SignOutAsync(SchemeName);
 
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)

@@ -114,7 +114,7 @@ public static partial class HostingServices
             headers["Referrer-Policy"] = "no-referrer";
             // Pages load their own scripts and styles; anything else (API answers, file content) may load
             // nothing, and runs sandboxed if a browser is ever made to render it.
-            headers.ContentSecurityPolicy = WebModule.IsPage(context) ? WebModule.PagePolicy : "default-src 'none'; frame-ancestors 'none'; sandbox";
+            headers.ContentSecurityPolicy = WebModule.IsPage(context) ? CspNonce.PagePolicy(context) : "default-src 'none'; frame-ancestors 'none'; sandbox";
             return Task.CompletedTask;
         });
         return next(context);

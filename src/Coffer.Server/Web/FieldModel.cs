@@ -11,4 +11,7 @@ public sealed record FieldModel(FormPage Page, string Name, string Label, string
     public int? MaxLength { get; init; }
     public string? Hint { get; init; }
     public string? HintId => Hint is null ? null : Name + "-hint";
+
+    /// <summary>The error (if any) and the hint (if any), for aria-describedby; null when there is neither.</summary>
+    public string? DescribedBy => string.Join(' ', new[] { Page.DescribedBy(Name), HintId }.OfType<string>()) is { Length: > 0 } ids ? ids : null;
 }

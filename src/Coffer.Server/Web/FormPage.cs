@@ -6,7 +6,7 @@ namespace Coffer.Server.Web;
 
 /// <summary>
 /// A page with a form: a domain error becomes a message beside the field it names (or above the
-/// form), the form is shown again with what was typed, and the answer is a 400 — never an error page.
+/// form), the form is shown again with what was typed, and the answer has the error's status (as the API's would) — never an error page.
 /// </summary>
 public abstract class FormPage : PageModel
 {
@@ -30,9 +30,9 @@ public abstract class FormPage : PageModel
             _errors[field] = message;
         else
             FormError = message;
-        Response.StatusCode = error is ConflictException ? StatusCodes.Status409Conflict
-            : error is ForbiddenException ? StatusCodes.Status403Forbidden
-            : StatusCodes.Status400BadRequest;
+        // The API's status, except 401: a wrong password typed into a form is not an HTTP authentication challenge.
+        var status = Hosting.ProblemExceptionHandler.StatusOf(error);
+        Response.StatusCode = status == StatusCodes.Status401Unauthorized ? StatusCodes.Status400BadRequest : status;
         return Page();
     }
 

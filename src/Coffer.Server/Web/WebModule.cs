@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 
@@ -15,17 +16,13 @@ namespace Coffer.Server.Web;
 /// </summary>
 public static class WebModule
 {
-    /// <summary>Scripts, styles and images only from this origin; nothing inline, no plugins, no framing, forms post here only.</summary>
-    public const string PagePolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
-        "connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
     public static IServiceCollection AddCofferWeb(this IServiceCollection services)
     {
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Web/Pages";
             o.Conventions.AuthorizeFolder("/"); // every page needs a signed-in user unless it says [AllowAnonymous]
+            o.Conventions.ConfigureFilter(new RefuseUnknownHandlers());
         });
 
         // Session cookies and antiforgery tokens are sealed with keys kept beside the other server keys,
@@ -39,7 +36,16 @@ public static class WebModule
     /// <summary>Before routing: page requests that end in an error status re-run as the error page.</summary>
     public static void UseCofferWebErrors(this WebApplication app)
     {
-        app.UseWhen(IsPageRequest, page => page.UseStatusCodePagesWithReExecute("/error/{0}"));
+        // On the app itself, not in a UseWhen branch: a branch has no global route builder, so the re-run
+        // would not be routed again, find no endpoint for /error/{code}, and answer an empty 404.
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.Use((context, next) =>
+        {
+            // API and operations answers get a problem document (below), never the HTML error page.
+            if (!IsPageRequest(context) && context.Features.Get<IStatusCodePagesFeature>() is { } errorPage)
+                errorPage.Enabled = false;
+            return next(context);
+        });
         app.UseWhen(context => !IsPageRequest(context), api => api.UseStatusCodePages());
     }
 
@@ -59,7 +65,7 @@ public static class WebModule
             && !path.StartsWithSegments("/openapi", StringComparison.Ordinal);
     }
 
-    /// <summary>Whether the endpoint that answered is one of the UI's pages (it gets <see cref="PagePolicy"/>).</summary>
+    /// <summary>Whether the endpoint that answered is one of the UI's pages (it gets <see cref="CspNonce.PagePolicy"/>).</summary>
     public static bool IsPage(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<PageMarker>() is not null;
 
     private sealed class PageMarker
@@ -80,5 +86,21 @@ public static class WebModule
         public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => _files.Value.GetAllElements();
 
         public void StoreElement(System.Xml.Linq.XElement element, string friendlyName) => _files.Value.StoreElement(element, friendlyName);
+    }
+
+    /// <summary>A POST (or a ?handler=) a page has no method for is a 405, not a page rendered without its data.</summary>
+    private sealed class RefuseUnknownHandlers : IAsyncPageFilter
+    {
+        public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
+
+        public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+        {
+            if (context.HandlerMethod is null && context.ActionDescriptor.HandlerMethods.Count > 0)
+            {
+                context.Result = new Microsoft.AspNetCore.Mvc.StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
+                return Task.CompletedTask;
+            }
+            return next();
+        }
     }
 }

@@ -15,12 +15,23 @@ namespace Coffer.Server.Tests.Infrastructure;
 public class CofferApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsDataDir;
     private int _users;
 
     public CofferApp(params (string Key, string? Value)[] settings)
+        : this(null, settings)
+    {
+    }
+
+    /// <summary>
+    /// A server over <paramref name="dataDir"/> when given (say, a second server over the first one's data,
+    /// as after a restart); the caller then owns that directory and deletes it. Otherwise a fresh temporary one, deleted on dispose.
+    /// </summary>
+    public CofferApp(string? dataDir, params (string Key, string? Value)[] settings)
     {
         _settings = settings.ToDictionary(s => s.Key, s => s.Value);
-        DataDir = Directory.CreateTempSubdirectory("coffer-test-").FullName;
+        _ownsDataDir = dataDir is null;
+        DataDir = dataDir ?? Directory.CreateTempSubdirectory("coffer-test-").FullName;
     }
 
     public string DataDir { get; }
@@ -70,7 +81,7 @@ public class CofferApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDataDir)
         {
             try
             {

@@ -57,14 +57,16 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : Pag
     {
         var descending = key == Sort && !Descending;
         var folder = Folder.IsRoot ? "/files" : $"/files/{Folder.Id}";
-        return key == ItemSort.Name && !descending ? folder : $"{folder}?sort={key.ToString().ToLowerInvariant()}&order={(descending ? "desc" : "asc")}";
+        return key == ItemSort.Name && !descending ? folder : $"{folder}?{ItemOrder.Query(key, descending)}";
     }
 
     /// <summary>aria-sort for a column header.</summary>
     public string? AriaSort(ItemSort key) => key == Sort ? (Descending ? "descending" : "ascending") : null;
 
-    public string RowsUrl(string cursor) =>
-        $"/files/{(Folder.IsRoot ? "root" : Folder.Id.ToString())}?handler=rows&sort={Sort.ToString().ToLowerInvariant()}&order={(Descending ? "desc" : "asc")}&cursor={Uri.EscapeDataString(cursor)}";
+    /// <summary>The first page of rows in this order (the script reloads it after a change).</summary>
+    public string RowsUrl() => $"/files/{(Folder.IsRoot ? "root" : Folder.Id.ToString())}?handler=rows&{ItemOrder.Query(Sort, Descending)}";
+
+    public string RowsUrl(string cursor) => $"{RowsUrl()}&cursor={Uri.EscapeDataString(cursor)}";
 
     public static string Link(Item item) => item.Kind == ItemKind.Folder ? $"/files/{item.Id}" : $"/api/v1/items/{item.Id}/content";
 
@@ -72,9 +74,8 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : Pag
     {
         Folder = folder;
         IsContinuation = cursor is not null;
-        // A hand-edited URL with an unknown order shows the default order rather than an error page.
-        Sort = sort?.ToLowerInvariant() switch { "size" => ItemSort.Size, "modified" => ItemSort.Modified, _ => ItemSort.Name };
-        Descending = string.Equals(order, "desc", StringComparison.OrdinalIgnoreCase);
+        Sort = ItemOrder.ParseSort(sort); // a hand-edited unknown order is a 400 page naming the parameter
+        Descending = ItemOrder.ParseDescending(order);
         Listing = await lookup.ListChildrenAsync(userId, folder.Id.ToString(), PageSize, cursor, cancellationToken, Sort, Descending);
         FolderPath = Listing.FolderPath;
     }

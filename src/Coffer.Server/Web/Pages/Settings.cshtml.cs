@@ -30,7 +30,7 @@ public sealed class SettingsModel(AccountService accounts, AccessTokenService to
         try
         {
             var user = await accounts.ChangePasswordAsync(User.UserId(), CurrentPassword, NewPassword, cancellationToken);
-            await BrowserSessions.SignInAsync(HttpContext, user, persistent: true); // this session goes on; the others end
+            await BrowserSessions.RenewAsync(HttpContext, user); // this session goes on, as persistent as it was; the others end
             TempData.Success("Your password has been changed. Other browsers signed in to your account have been signed out.");
             return RedirectToPage();
         }

@@ -1,5 +1,5 @@
 // What every page gets: toasts, local times, copy buttons, confirmations before destructive forms.
-import { armRenderedToasts, toast } from './toast.js';
+import { announceRenderedToasts, toast } from './toast.js';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -34,7 +34,17 @@ function wireConfirmations() {
   }
 }
 
-armRenderedToasts();
+/**
+ * A page that answers a form post (a new token's secret, a form with errors) takes its plain URL,
+ * so reloading it asks for the page again instead of posting the form a second time.
+ */
+function forgetFormPost() {
+  const marker = document.querySelector('[data-replace-url]');
+  if (marker) history.replaceState(null, '', marker.dataset.replaceUrl);
+}
+
+forgetFormPost();
+announceRenderedToasts();
 localizeTimes();
 wireCopyButtons();
 wireConfirmations();

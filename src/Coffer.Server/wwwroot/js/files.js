@@ -29,6 +29,7 @@ function selectionChanged() {
   const chosen = selected();
   const bar = $('selection-bar');
   bar.hidden = chosen.length === 0;
+  root.querySelector('.toolbar').inert = !bar.hidden; // covered by the bar: out of the tab order too
   $('selection-count').textContent = `${chosen.length} selected`;
   bar.querySelector('[data-action=rename]').disabled = chosen.length !== 1;
   bar.querySelector('[data-action=download]').disabled = chosen.some((row) => row.dataset.kind === 'folder');
@@ -136,10 +137,13 @@ listing.addEventListener('keydown', (event) => {
   }
 });
 
+const sessionEnded = () => new ApiError(401, { title: 'Your session has ended.', detail: 'Reload the page to sign in again.' });
+
 // ---- loading pages of rows --------------------------------------------------------------------
 
 async function fetchRows(url) {
-  const response = await fetch(url, { credentials: 'same-origin' });
+  const response = await fetch(url, { credentials: 'same-origin', redirect: 'manual' });
+  if (response.type === 'opaqueredirect' || response.status === 401) throw sessionEnded();
   if (!response.ok) throw new ApiError(response.status, { title: 'The folder could not be loaded.', detail: 'Reload the page.' });
   const holder = document.createElement('tbody');
   holder.innerHTML = await response.text();
@@ -147,17 +151,28 @@ async function fetchRows(url) {
   return [...holder.children];
 }
 
-const sortQuery = () => {
-  const params = new URLSearchParams(window.location.search);
-  return `sort=${encodeURIComponent(params.get('sort') ?? 'name')}&order=${encodeURIComponent(params.get('order') ?? 'asc')}`;
-};
-
-/** Reloads the listing from the first page, keeping the selection and focus where the items still exist. */
+/**
+ * Reloads the listing (as many pages as were loaded, so a reader deep in a big folder stays
+ * there), keeping the selection and focus where the items still exist. A refresh that a newer
+ * one overtook is dropped.
+ */
+let generation = 0;
 async function refresh({ focusId } = {}) {
+  const mine = ++generation;
   const keep = new Set(selected().map((row) => row.dataset.id));
   const focused = document.activeElement?.closest?.('tr.item')?.dataset.id;
-  const [fresh] = await Promise.all([fetchRows(`/files/${here.id}?handler=rows&${sortQuery()}`), updateStorage()]);
+  const wanted = items().length;
+  const scrolled = window.scrollY;
+  const [first] = await Promise.all([fetchRows(root.dataset.rows), updateStorage()]);
+  const fresh = [...first];
+  for (let next = fresh.at(-1); next?.matches('tr.more') && fresh.length - 1 < wanted; next = fresh.at(-1)) {
+    fresh.pop();
+    fresh.push(...await fetchRows(next.dataset.next));
+  }
+  if (mine !== generation) return;
   rows.replaceChildren(...fresh);
+  anchor = null;
+  window.scrollTo({ top: scrolled });
   for (const row of items()) select(row, keep.has(row.dataset.id));
   selectionChanged();
   watchForMore();
@@ -232,19 +247,27 @@ function askName({ title, label, submit, value = '', action }) {
   error.hidden = true;
   input.removeAttribute('aria-invalid');
   const form = dialog.querySelector('form');
+  const submitButton = $('name-submit');
   const onSubmit = async (event) => {
     event.preventDefault();
+    if (submitButton.disabled) return; // a second Enter while the first is on its way
+    submitButton.disabled = true;
+    let done;
     try {
-      await action(input.value);
-      dialog.close('ok');
+      done = await action(input.value);
     } catch (failure) {
+      submitButton.disabled = false;
       toastError(failure);
       error.textContent = failure.text ?? failure.message;
       error.hidden = false;
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', 'name-error');
       input.focus();
+      return;
     }
+    submitButton.disabled = false;
+    dialog.close('ok');
+    await done?.().catch(toastError); // after closing: the list can take focus, and its failure is not the action's
   };
   form.addEventListener('submit', onSubmit);
   dialog.addEventListener('close', () => form.removeEventListener('submit', onSubmit), { once: true });
@@ -261,7 +284,7 @@ function newFolder() {
     action: async (name) => {
       const folder = await api('POST', `/items/${here.id}/folders`, { name });
       toast(`Folder ${quote(folder.name)} created.`);
-      await refresh({ focusId: folder.id });
+      return () => refresh({ focusId: folder.id });
     },
   });
 }
@@ -273,10 +296,10 @@ function rename() {
   askName({
     title: `Rename ${item.kind}`, label: 'New name', submit: 'Rename', value: item.name,
     action: async (name) => {
-      if (name === item.name) return;
+      if (name === item.name) return undefined;
       const renamed = await api('PATCH', `/items/${item.id}`, { name });
       toast(`Renamed to ${quote(renamed.name)}.`);
-      await refresh({ focusId: item.id });
+      return () => refresh({ focusId: item.id });
     },
   });
 }
@@ -303,7 +326,7 @@ async function runOnEach(chosen, action, success) {
     }
   }
   if (ok) toast(success(ok));
-  await refresh();
+  await refresh().catch(toastError);
   (items().find((row) => row.tabIndex === 0) ?? listing).focus();
 }
 
@@ -312,13 +335,9 @@ async function moveTo(chosen, destination) {
     (n) => `Moved ${chosen.length === 1 ? quote(chosen[0].name) : plural(n, 'item')} to ${quote(destination.name)}.`);
 }
 
+/** Files download one by one (the button is off while a folder is selected: folder downloads come with zip support). */
 function download() {
-  const files = selected().filter((row) => row.dataset.kind === 'file');
-  if (!files.length) {
-    toast('Folders can\'t be downloaded as a whole yet: open the folder and select its files.', 'error');
-    return;
-  }
-  for (const row of files) row.querySelector('a').click();
+  for (const row of selected()) row.querySelector('a').click();
 }
 
 // The move dialog is a small folder browser: open folders by clicking, choose with "Move here".
@@ -329,7 +348,9 @@ async function move() {
   const excluded = new Set(chosen.filter((i) => i.kind === 'folder').map((i) => i.id));
   const trail = [{ id: 'root', name: 'My files' }];
   const list = $('move-folders');
+  let showing = 0;
   const show = async () => {
+    const mine = ++showing; // a quicker click elsewhere makes this one stale
     const current = trail[trail.length - 1];
     const crumbs = $('move-crumbs');
     crumbs.replaceChildren(...trail.map((step, i) => {
@@ -349,6 +370,7 @@ async function move() {
       let cursor = null;
       do {
         const page = await api('GET', `/items/${current.id}/children?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        if (mine !== showing) return;
         const folders = page.items.filter((i) => i.kind === 'folder');
         for (const folder of folders) {
           const li = document.createElement('li');
@@ -377,7 +399,13 @@ async function move() {
   await moveTo(chosen, trail[trail.length - 1]);
 }
 
-const actions = { clear: () => { for (const r of items()) select(r, false); selectionChanged(); }, download, rename, move, delete: remove };
+function clearSelection() {
+  for (const r of items()) select(r, false);
+  selectionChanged();
+  (items().find((row) => row.tabIndex === 0) ?? listing).focus(); // the bar and its button are gone
+}
+
+const actions = { clear: clearSelection, download, rename, move, delete: remove };
 $('selection-bar').addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action]');
   if (button) actions[button.dataset.action]();
@@ -468,9 +496,10 @@ document.addEventListener('drop', async (event) => {
   if (isFiles(event)) {
     event.preventDefault();
     const destination = target ? { id: target.id, name: target.name, path: null } : here;
+    const dropped = entriesFromDrop(event.dataTransfer); // now: the browser empties the DataTransfer once this handler yields
     try {
       if (target) destination.path = target.id === 'root' ? '/' : (await api('GET', `/items/${target.id}`)).path;
-      const { files, folders } = await entriesFromDrop(event.dataTransfer);
+      const { files, folders } = await dropped;
       await uploader.add(destination, files, folders);
     } catch (error) {
       toastError(error);

@@ -29,9 +29,15 @@ export function toast(message, kind = 'success') {
 
 export const toastError = (error) => toast(error?.text ?? error?.message ?? String(error), 'error');
 
-/** Toasts the server rendered into the page (messages carried across a redirect). */
-export function armRenderedToasts() {
+/**
+ * Messages the server rendered into the page (carried across a redirect): shown again a moment
+ * after load, because screen readers announce only what changes in a live region.
+ */
+export function announceRenderedToasts() {
   for (const element of document.querySelectorAll('.toasts > .toast')) {
-    arm(element, element.classList.contains('error') ? 0 : successLifetimeMs);
+    const kind = element.classList.contains('error') ? 'error' : 'success';
+    const text = element.textContent.trim();
+    element.remove();
+    setTimeout(() => toast(text, kind), 150);
   }
 }

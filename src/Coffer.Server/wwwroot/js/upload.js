@@ -112,7 +112,9 @@ class Upload {
     this.state = state;
     this.view.dataset.state = state;
     this.status = text;
-    this.view.querySelector('.cancel').hidden = true;
+    const cancel = this.view.querySelector('.cancel');
+    if (document.activeElement === cancel) this.batch.panel.section.focus();
+    cancel.hidden = true;
     const progress = this.view.querySelector('progress');
     if (state === 'done') {
       progress.value = 100;
@@ -219,6 +221,7 @@ export class Uploader {
     this.panel.list.replaceChildren();
     this.conflictChoice = null;
     this.samples = [];
+    this.reported = false;
   }
 
   pump() {
@@ -227,7 +230,11 @@ export class Uploader {
       if (!next) break;
       this.running++;
       next.state = 'preparing';
-      this.run(next).finally(() => { this.running--; this.pump(); if (!this.active) this.done(); });
+      this.run(next).finally(() => {
+        this.running--;
+        this.pump();
+        if (!this.active && this.running === 0) this.done();
+      });
     }
   }
 
@@ -279,22 +286,25 @@ export class Uploader {
   }
 
   async run(task) {
+    const gone = () => task.state === 'cancelled'; // cancelled while its folder, name or choice was awaited
     try {
       const folderId = await this.folderFor(task.target, task.dirs);
       const folderPath = joinPath(task.target.path, task.dirs);
       let conflict = 'fail';
-      if (await this.exists(task.target, task.dirs, task.file.name)) {
+      const exists = !gone() && await this.exists(task.target, task.dirs, task.file.name);
+      if (exists && !gone()) {
         task.status = 'Waiting for your choice…';
         conflict = await this.choose(task.file.name, folderPath);
       }
       for (;;) {
-        if (task.state === 'cancelled') return undefined; // cancelled while its name was checked or asked about
+        if (gone()) return undefined;
         if (conflict === 'skip') return task.finish('skipped', 'Skipped');
         const { status, problem } = await task.send(folderId, conflict);
         if (status === -1) return task.finish('cancelled', 'Cancelled');
         if (status === 200 || status === 201) return task.finish('done', status === 200 ? 'Replaced' : 'Uploaded');
         if (status === 409 && conflict === 'fail') {
           task.progress(0);
+          task.state = 'preparing';
           conflict = await this.choose(task.file.name, folderPath); // created meanwhile by someone else
           continue;
         }
@@ -328,9 +338,12 @@ export class Uploader {
     if (this.active && speed > 0) parts.push(`${formatSize(speed)}/s`, `${formatDuration((total - loaded) / speed)} left`);
     this.panel.stats.textContent = parts.join(' · ');
     this.panel.title.textContent = this.active ? `Uploading ${this.tasks.length - done} of ${this.tasks.length}` : 'Uploads';
+    $('uploads-close').hidden = this.active; // while uploading, the panel is where they are cancelled
   }
 
   done() {
+    if (this.reported) return;
+    this.reported = true;
     const count = (state) => this.tasks.filter((t) => t.state === state).length;
     const uploaded = count('done');
     const failed = count('failed');
