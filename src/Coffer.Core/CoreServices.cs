@@ -25,6 +25,10 @@ public static class CoreServices
         services.AddScoped<DriveService>();
         services.AddScoped<DownloadLinks>();
         services.AddScoped<BlobPipeline>();
+        services.AddSingleton<IKeyVault>(sp => sp.GetRequiredService<KeyVaultHolder>().Vault);
+        services.AddSingleton<KeyVaultHolder>();
+        services.AddScoped<KeyCheck>();
+        services.AddScoped<KeyMaintenance>();
         return services;
     }
 

@@ -30,3 +30,6 @@ public sealed class ForbiddenException(string title, string? detail = null) : Co
 
 /// <summary>Credentials were wrong. The message never says whether the account exists.</summary>
 public sealed class InvalidCredentialsException() : CofferException("Invalid email or password.");
+
+/// <summary>The server cannot start as configured (a missing or wrong key...): the message says what to fix.</summary>
+public sealed class StartupException(string message) : Exception(message);

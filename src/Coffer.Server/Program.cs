@@ -28,6 +28,8 @@ app.MapOpenApi();
 app.MapCofferApi();
 app.MapCofferWeb();
 
+if (KeyCommands.IsKeyCommand(args))
+    return await KeyCommands.RunAsync(app, args);
 return await app.RunCofferAsync();
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -8,6 +8,15 @@ public sealed class Blob
     /// <summary>The key in the blob store, <c>u/{userId}/{blobId}</c>: never derived from user input.</summary>
     public required string StoreKey { get; set; }
 
+    /// <summary>The content's length (what a download sends); sealed blobs take a little more room in the store.</summary>
     public long Size { get; set; }
+
+    /// <summary>
+    /// The KEK that wraps this blob's data key, or null for a blob stored in plaintext (encryption
+    /// was off when it was written). With <see cref="WrappedKey"/>, how to read it back.
+    /// </summary>
+    public string? KeyId { get; set; }
+
+    public byte[]? WrappedKey { get; set; }
     public DateTimeOffset Created { get; set; }
 }

@@ -1,17 +1,24 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Coffer.Core.Crypto;
+using Microsoft.Extensions.Options;
 
 namespace Coffer.Core.Blobs;
 
-/// <summary>What the pipeline stored: a complete, durable blob and the facts about its content.</summary>
-public sealed record StoredBlob(Guid Id, string Key, long Size, string Sha256);
+/// <summary>
+/// What the pipeline stored: a complete, durable blob, the facts about its content, and (when
+/// sealed) the wrapped data key that opens it.
+/// </summary>
+public sealed record StoredBlob(Guid Id, string Key, long Size, string Sha256, string? KeyId, byte[]? WrappedKey);
 
 /// <summary>
-/// The one road every byte takes into storage: source stream → SHA-256 → blob store, in large
-/// chunks with one pooled buffer, so memory does not grow with file size. Later stages
-/// (encryption) go here and every door gets them.
+/// The one road every byte takes into and out of storage: source stream → SHA-256 → seal
+/// (AES-256-GCM segments under a fresh data key, when encryption is on) → blob store, in large
+/// chunks with pooled buffers, so memory does not grow with file size; and back: store → open
+/// (only the segments a read touches) → caller. Every door (REST, web UI, shares...) uses it, so
+/// none can forget a stage.
 /// </summary>
-public sealed class BlobPipeline(IBlobStore store)
+public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<EncryptionOptions> encryption)
 {
     /// <summary>
     /// Big enough that the store sees few large writes (small writes cost CPU per byte on both
@@ -24,15 +31,22 @@ public sealed class BlobPipeline(IBlobStore store)
     /// <see cref="PayloadTooLargeException"/> as soon as more than <paramref name="maxBytes"/>
     /// (when positive) arrive. On any failure or cancellation nothing is left in the store.
     /// </summary>
-    public async Task<StoredBlob> StoreAsync(Guid ownerId, Stream source, long maxBytes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="blobId"/> names the blob row the content will belong to (a new one by
+    /// default); the data key is bound to it. The store key is always new, so re-sealing an existing
+    /// blob writes beside the old copy instead of over it.
+    /// </remarks>
+    public async Task<StoredBlob> StoreAsync(Guid ownerId, Stream source, long maxBytes, CancellationToken cancellationToken, Guid? blobId = null)
     {
-        var blobId = Guid.CreateVersion7();
-        var key = BlobKey.For(ownerId, blobId);
+        var storeId = Guid.CreateVersion7();
+        var key = BlobKey.For(ownerId, storeId);
+        var id = blobId ?? storeId;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
             using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var writer = await store.BeginWriteAsync(key, cancellationToken);
+            var (seal, keyId, wrappedKey) = await SealerAsync(id, cancellationToken);
+            await using var writer = seal(await store.BeginWriteAsync(key, cancellationToken));
             long size = 0;
             while (true)
             {
@@ -49,12 +63,56 @@ public sealed class BlobPipeline(IBlobStore store)
                     break; // ReadAtLeastAsync returns a short chunk only at the end of the stream.
             }
             await writer.CompleteAsync(cancellationToken);
-            return new StoredBlob(blobId, key, size, Convert.ToHexStringLower(sha256.GetHashAndReset()));
+            return new StoredBlob(id, key, size, Convert.ToHexStringLower(sha256.GetHashAndReset()), keyId, wrappedKey);
         }
         finally
         {
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, ChunkBytes));
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Opens a stored blob's content as a seekable stream: plaintext blobs as stored, sealed ones
+    /// decrypted segment by segment as they are read.
+    /// </summary>
+    public async Task<Stream> OpenAsync(Blob blob, CancellationToken cancellationToken)
+    {
+        if (blob.KeyId is null)
+            return await store.OpenReadAsync(blob.StoreKey, cancellationToken);
+        var dataKey = await keys.UnwrapAsync(blob.KeyId, blob.WrappedKey ?? [], blob.Id.ToByteArray(), cancellationToken);
+        try
+        {
+            return await OpeningStream.OpenAsync(await store.OpenReadAsync(blob.StoreKey, cancellationToken), dataKey, cancellationToken);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>
+    /// With encryption on: a fresh data key, wrapped by the active KEK and bound to the blob's id,
+    /// and a writer stage that seals with it. With it off: the store's writer as it is.
+    /// </summary>
+    private async Task<(Func<IBlobWriter, IBlobWriter> Seal, string? KeyId, byte[]? WrappedKey)> SealerAsync(Guid blobId, CancellationToken cancellationToken)
+    {
+        if (!encryption.Value.Enabled)
+            return (writer => writer, null, null);
+        var keyId = keys.ActiveKeyId ?? throw new InvalidOperationException("Encryption is on but no key-encryption key is active.");
+        var dataKey = RandomNumberGenerator.GetBytes(SealedFormat.KeySize);
+        var wrapped = await keys.WrapAsync(keyId, dataKey, blobId.ToByteArray(), cancellationToken);
+        return (writer =>
+        {
+            try
+            {
+                return new SealingBlobWriter(writer, dataKey, SealedFormat.NewHeader());
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(dataKey); // the AES instance holds its own copy
+            }
+        }, keyId, wrapped);
     }
 
     public static PayloadTooLargeException TooLarge(long maxBytes) =>

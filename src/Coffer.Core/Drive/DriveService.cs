@@ -172,14 +172,14 @@ public sealed partial class DriveService(
 
     private async Task<FileContent> OpenVersionAsync(Item item, Guid versionId, CancellationToken cancellationToken)
     {
-        var key = await db.FileVersions.AsNoTracking()
+        var blob = await db.FileVersions.AsNoTracking()
             .Where(v => v.Id == versionId && v.ItemId == item.Id)
-            .Select(v => v.Blob.StoreKey)
+            .Select(v => v.Blob)
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw VersionGone();
         try
         {
-            return new FileContent(item, await store.OpenReadAsync(key, cancellationToken));
+            return new FileContent(item, await pipeline.OpenAsync(blob, cancellationToken));
         }
         catch (BlobNotFoundException)
         {
@@ -210,7 +210,15 @@ public sealed partial class DriveService(
                 existing = null;
             }
 
-            var blob = new Blob { Id = stored.Id, StoreKey = stored.Key, Size = stored.Size, Created = now };
+            var blob = new Blob
+            {
+                Id = stored.Id,
+                StoreKey = stored.Key,
+                Size = stored.Size,
+                KeyId = stored.KeyId,
+                WrappedKey = stored.WrappedKey,
+                Created = now,
+            };
             var version = new FileVersion
             {
                 Id = Guid.CreateVersion7(),

@@ -70,6 +70,8 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options)
 
         modelBuilder.Entity<Blob>(blob =>
         {
+            blob.Property(b => b.KeyId).HasMaxLength(64);
+            blob.HasIndex(b => b.KeyId); // rotation finds the blobs still under an old key
             blob.Property(b => b.StoreKey).HasMaxLength(200);
             blob.HasIndex(b => b.StoreKey).IsUnique();
         });

@@ -113,6 +113,10 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
 
@@ -121,7 +125,12 @@ namespace Coffer.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("BLOB");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("KeyId");
 
                     b.HasIndex("StoreKey")
                         .IsUnique();

@@ -1,4 +1,5 @@
 using Coffer.Core;
+using Coffer.Core.Crypto;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Hosting;
@@ -19,6 +20,12 @@ public static class CofferOptionsSetup
                 "Coffer:Storage:Provider: only 'Local' is available in this version ('S3' is planned).")
             .Validate(o => o.Quota.DefaultBytes == 0,
                 "Coffer:Quota:DefaultBytes: quotas are not available in this version yet; leave it 0.")
+            .ValidateOnStart();
+
+        services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.KeyProvider == KeySource.File || o.KeyDirectory is null,
+                "Coffer:Encryption:KeyDirectory applies to KeyProvider=File only.")
             .ValidateOnStart();
 
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))

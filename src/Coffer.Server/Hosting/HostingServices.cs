@@ -1,3 +1,4 @@
+using Coffer.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coffer.Core.Drive;
@@ -92,6 +93,11 @@ public static partial class HostingServices
         {
             var failures = string.Join(" ", ex.Failures);
             LogConfigurationError(app.Logger, failures);
+            return 1;
+        }
+        catch (StartupException ex)
+        {
+            LogConfigurationError(app.Logger, ex.Message);
             return 1;
         }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
