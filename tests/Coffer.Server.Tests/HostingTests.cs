@@ -104,6 +104,10 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
     [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:Provider")]
     [InlineData("Coffer__Quota__DefaultBytes", "1000000", "Coffer:Quota:DefaultBytes")]
+    [InlineData("Coffer__Encryption__KeyProvider", "Environment", "Coffer__Encryption__Keys__")]
+    [InlineData("Coffer__Encryption__KeyProvider", "Vault", "Coffer:Encryption:KeyProvider")]
+    [InlineData("Coffer__Encryption__ActiveKeyId", "no such key", "Coffer:Encryption:ActiveKeyId")]
+    [InlineData("Coffer__Encryption__ActiveKeyId", "absent", "Coffer:Encryption:ActiveKeyId")]
     public async Task Start_WithAWrongSetting_ExitsNamingTheKey(string variable, string value, string named)
     {
         var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
@@ -139,7 +143,7 @@ public sealed class ConfigurationValidationTests
     }
 
     /// <summary>Starts the server build that sits beside the tests; a valid configuration would keep it running, so it is stopped after a minute.</summary>
-    private static async Task<(int ExitCode, string Output)> RunServerAsync(params (string Name, string Value)[] environment)
+    internal static async Task<(int ExitCode, string Output)> RunServerAsync(params (string Name, string Value)[] environment)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {

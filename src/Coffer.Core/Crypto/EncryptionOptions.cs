@@ -22,6 +22,9 @@ public sealed class EncryptionOptions
 
     public KeySource KeyProvider { get; set; } = KeySource.File;
 
+    /// <summary>Encrypt, in the background after start-up, the files stored while encryption was off.</summary>
+    public bool SealExisting { get; set; }
+
     /// <summary>Where key files live; {DataDir}/keys/encryption by default. Put it on another disk to keep keys away from the data.</summary>
     public string? KeyDirectory { get; set; }
 

@@ -51,6 +51,7 @@ public static partial class HostingServices
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<IContentTypeMap, ExtensionContentTypeMap>();
         services.AddHostedService<StartupTasks>();
+        services.AddHostedService<SealExistingJob>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<BlobStoreHealthCheck>("blob-store", tags: [ReadyTag]);

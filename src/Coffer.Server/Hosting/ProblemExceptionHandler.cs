@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Core.Blobs;
+using Coffer.Core.Crypto;
 using Coffer.Server.Web;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -30,6 +31,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             BadHttpRequestException e => Problem(e.StatusCode, BadRequestTitle(e), BadRequestDetail(e), null),
             BlobNotFoundException => Problem(StatusCodes.Status500InternalServerError,
                 "The file's content is missing from storage.", "An administrator has been told; see the server log.", null),
+            BlobIntegrityException => Problem(StatusCodes.Status500InternalServerError,
+                "The file's stored content failed its integrity check.", "It has been altered or damaged in storage; an administrator has been told.", null),
+            MissingKeyException => Problem(StatusCodes.Status500InternalServerError,
+                "The key that protects this file is not available.", "An administrator has been told; see the server log.", null),
             _ => Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null, null),
         };
         if (problem.Status >= 500)
