@@ -83,7 +83,7 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
         var dataKey = await keys.UnwrapAsync(blob.KeyId, blob.WrappedKey ?? [], blob.Id.ToByteArray(), cancellationToken);
         try
         {
-            return await OpeningStream.OpenAsync(await store.OpenReadAsync(blob.StoreKey, cancellationToken), dataKey, cancellationToken);
+            return await OpeningStream.OpenAsync(await store.OpenReadAsync(blob.StoreKey, cancellationToken), dataKey, cancellationToken, blob.StoreKey);
         }
         finally
         {

@@ -23,10 +23,12 @@ internal sealed class OpeningStream : Stream
     private int _cachedLength;
     private long _position;
     private bool _disposed;
+    private readonly string? _name;
 
-    private OpeningStream(Stream stored, ReadOnlySpan<byte> dataKey, byte[] header)
+    private OpeningStream(Stream stored, ReadOnlySpan<byte> dataKey, byte[] header, string? name)
     {
         _stored = stored;
+        _name = name;
         _header = header;
         _segmentSize = SealedFormat.SegmentSize(header);
         (_length, _segments) = SealedFormat.PlainLength(stored.Length, _segmentSize);
@@ -35,8 +37,8 @@ internal sealed class OpeningStream : Stream
         _plain = ArrayPool<byte>.Shared.Rent(_segmentSize);
     }
 
-    /// <summary>Reads and checks the header; the content is decrypted as it is read.</summary>
-    public static async Task<Stream> OpenAsync(Stream stored, byte[] dataKey, CancellationToken cancellationToken)
+    /// <summary>Reads and checks the header; the content is decrypted as it is read. <paramref name="name"/> (the store key) goes into error messages.</summary>
+    public static async Task<Stream> OpenAsync(Stream stored, byte[] dataKey, CancellationToken cancellationToken, string? name = null)
     {
         try
         {
@@ -44,8 +46,13 @@ internal sealed class OpeningStream : Stream
             stored.Position = 0;
             var read = await stored.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
             if (read < header.Length)
-                throw new BlobIntegrityException("it is shorter than its header");
-            return new OpeningStream(stored, dataKey, header);
+                throw new BlobIntegrityException("it is shorter than its header", name);
+            return new OpeningStream(stored, dataKey, header, name);
+        }
+        catch (BlobIntegrityException e) when (e.Blob is null && name is not null)
+        {
+            await stored.DisposeAsync();
+            throw new BlobIntegrityException(e.What, name);
         }
         catch
         {
@@ -130,7 +137,7 @@ internal sealed class OpeningStream : Stream
         catch (AuthenticationTagMismatchException)
         {
             CryptographicOperations.ZeroMemory(_plain.AsSpan(0, plainLength));
-            throw new BlobIntegrityException($"segment {segment} of {_segments} does not authenticate (altered, moved, cut short, or the wrong key)");
+            throw new BlobIntegrityException($"segment {segment} of {_segments} does not authenticate (altered, moved, cut short, or the wrong key)", _name);
         }
         _cached = segment;
         _cachedLength = plainLength;

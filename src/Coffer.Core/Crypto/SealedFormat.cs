@@ -89,5 +89,12 @@ public static class SealedFormat
 /// An encrypted blob failed authentication: altered, truncated, reordered, from another blob, or
 /// read with the wrong key. Never answered with wrong bytes: the read stops here.
 /// </summary>
-public sealed class BlobIntegrityException(string what)
-    : CryptographicException($"The stored blob failed its integrity check: {what}.");
+public sealed class BlobIntegrityException(string what, string? blob = null)
+    : CryptographicException($"The stored blob {blob ?? "(unnamed)"} failed its integrity check: {what}.")
+{
+    /// <summary>What was wrong, without the blob's name.</summary>
+    public string What { get; } = what;
+
+    /// <summary>The blob's store key, when known.</summary>
+    public string? Blob { get; } = blob;
+}
