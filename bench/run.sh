@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Coffer vs nginx's WebDAV module on this machine, in the same run: large-file PUT and
 # GET throughput (ratios taken round by round, the servers' order shuffled) and
-# Coffer's peak RSS. The method is PERF.md's "How these were taken"; see bench/README.md.
+# Coffer's peak RSS. A second Coffer from the same build, with encryption at rest off
+# ("plain"), runs beside them, so the same rounds also give encrypted / unencrypted
+# ratios. The method is PERF.md's "How these were taken"; see bench/README.md.
 #
 #   bench/run.sh                                 # 1 GiB, 3 rounds
 #   BENCH_SIZE_MB=256 BENCH_ROUNDS=1 bench/run.sh
@@ -19,19 +21,25 @@ TMP_PARENT=${BENCH_TMPDIR:-/var/tmp}    # a real disk: /tmp may be tmpfs (RAM)
 
 # Targets (see README.md); reported, not enforced: one figure can swing 2-3x here.
 readonly TARGET_UPLOAD_RATIO=0.60 TARGET_DOWNLOAD_RATIO=0.60 TARGET_RSS_MIB=200
+readonly TARGET_SEALED_RATIO=0.85       # encrypted Coffer / plain Coffer, upload and download
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 readonly BENCH_DIR REPO_DIR
 
+# The servers: "coffer" is Coffer as shipped (encryption at rest on), "plain" the same
+# build with Coffer__Encryption__Enabled=false, "nginx" the WebDAV peer.
+readonly SERVERS=(coffer plain nginx)
+
 # ---- state (read by cleanup) ---------------------------------------------------------
-WORK="" COFFER_PID="" NGINX_PID="" NGINX_WORKER_PID=""
-COFFER_URL="" NGINX_URL="" COFFER_ITEM=""
-MBPS="" PEAK_KIB=""                     # results of the last transfer()
+WORK="" NGINX_PID="" NGINX_WORKER_PID="" NGINX_URL=""
+declare -A COFFER_PID COFFER_URL COFFER_ITEM # [coffer|plain] -> that instance's
+MBPS="" PEAK_KIB="" CPU_S=""             # results of the last transfer()
 declare -A PUT_MBPS GET_MBPS            # [round,server] -> MB/s
-declare -A COFFER_ROUND_KIB             # [round] -> Coffer's peak RSS over that round
+declare -A ROUND_KIB                    # [round,server] -> peak RSS over that round
+declare -A PEAK_KIB_OF=([coffer]=0 [plain]=0 [nginx]=0) # [server] -> over all rounds
 declare -A ORDER                        # [round] -> the order the servers were visited
-COFFER_PEAK_KIB=0 NGINX_PEAK_KIB=0 LOAD_BEFORE=""
+LOAD_BEFORE=""
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf '\nbench/run.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -69,20 +77,22 @@ make_workdir() {
     if [[ $(stat -f -c %T "$WORK") == tmpfs ]]; then
         log "warning: $WORK is on tmpfs, so no disk is involved; set BENCH_TMPDIR to a disk"
     fi
-    # The payload, nginx's copy, one Coffer version per round, the check download, spare.
-    local need_kib=$(((SIZE_BYTES / 1024) * (ROUNDS + WARMUP + 4)))
+    # The payload, nginx's copy, one version per round in each Coffer, the check
+    # download, spare.
+    local need_kib=$(((SIZE_BYTES / 1024) * (2 * (ROUNDS + WARMUP) + 4)))
     local free_kib
     free_kib=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
     ((free_kib >= need_kib)) ||
         die "need ~$((need_kib / 1024)) MiB free in $TMP_PARENT, have $((free_kib / 1024)) MiB"
 }
 
-# A TCP port nothing answers on (racy in theory; a lost race fails the start loudly).
+# free_port [TAKEN...]: a TCP port nothing answers on and not among TAKEN (racy in
+# theory; a lost race fails the start loudly).
 free_port() {
     local port _
     for _ in {1..100}; do
         port=$((20000 + RANDOM % 40000))
-        [[ $port == "${1:-}" ]] && continue
+        [[ " $* " == *" $port "* ]] && continue
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return
@@ -120,27 +130,42 @@ build_coffer() {
     fi
 }
 
+# unused_port: a free port that no server started so far listens on.
+unused_port() {
+    local url taken=()
+    for url in "${COFFER_URL[@]}" "$NGINX_URL"; do
+        if [[ -n $url ]]; then taken+=("${url##*:}"); fi
+    done
+    free_port "${taken[@]}"
+}
+
+# start_coffer NAME ENCRYPTED: one Coffer instance from the published build, with its own
+# data directory (so its own database and keys), port and log; ENCRYPTED (true|false)
+# becomes Coffer__Encryption__Enabled, set either way so the caller's environment cannot
+# flip it.
 start_coffer() {
-    local port
-    port=$(free_port)
-    COFFER_URL=http://127.0.0.1:$port
-    mkdir "$WORK/data"
+    local name=$1 encrypted=$2 port
+    port=$(unused_port)
+    COFFER_URL[$name]=http://127.0.0.1:$port
+    mkdir "$WORK/data-$name"
     # From the publish folder, so the content root (wwwroot, appsettings) is the app's own;
     # `exec` so $! is the dotnet process itself, whose RSS we read; setsid so a Ctrl-C
     # reaches only this script, which then stops the server itself.
     (
         cd "$WORK/coffer"
-        export Coffer__DataDir=$WORK/data
-        exec setsid dotnet Coffer.Server.dll --urls "$COFFER_URL"
-    ) >"$WORK/coffer.log" 2>&1 &
-    COFFER_PID=$!
-    wait_for_200 Coffer "$COFFER_PID" "$COFFER_URL/health/live" "$WORK/coffer.log"
-    log "Coffer is up at $COFFER_URL (pid $COFFER_PID)"
+        export Coffer__DataDir=$WORK/data-$name
+        export Coffer__Encryption__Enabled=$encrypted
+        exec setsid dotnet Coffer.Server.dll --urls "${COFFER_URL[$name]}"
+    ) >"$WORK/$name.log" 2>&1 &
+    COFFER_PID[$name]=$!
+    wait_for_200 "Coffer ($name)" "${COFFER_PID[$name]}" "${COFFER_URL[$name]}/health/live" "$WORK/$name.log"
+    log "Coffer ($name: encryption $([[ $encrypted == true ]] && echo on || echo off)) is up at" \
+        "${COFFER_URL[$name]} (pid ${COFFER_PID[$name]})"
 }
 
 start_nginx() {
     local port prefix=$WORK/nginx
-    port=$(free_port "${COFFER_URL##*:}")
+    port=$(unused_port)
     NGINX_URL=http://127.0.0.1:$port
     mkdir -p "$prefix/www"
     echo ok >"$prefix/www/ping"
@@ -164,25 +189,27 @@ json_field() {
         sed -E 's/^[^:]*:[[:space:]]*"?([^"]*)"?$/\1/'
 }
 
-# coffer_post PATH JSON WANT: POST JSON, expect status WANT; the answer is in $WORK/answer.json.
+# coffer_post NAME PATH JSON WANT: POST JSON to Coffer instance NAME, expect status WANT;
+# the answer is in $WORK/answer.json.
 coffer_post() {
     local code
     code=$(curl -sS -o "$WORK/answer.json" -w '%{http_code}' \
-        -H 'Content-Type: application/json' --data-binary "$2" "$COFFER_URL$1") ||
-        die "POST $1 failed to connect"
-    [[ $code == "$3" ]] ||
-        die "POST $1 answered $code, expected $3: $(head -c 400 "$WORK/answer.json")"
+        -H 'Content-Type: application/json' --data-binary "$3" "${COFFER_URL[$1]}$2") ||
+        die "POST $2 to Coffer ($1) failed to connect"
+    [[ $code == "$4" ]] ||
+        die "POST $2 to Coffer ($1) answered $code, expected $4: $(head -c 400 "$WORK/answer.json")"
 }
 
+# coffer_sign_in NAME: register on Coffer instance NAME; its token goes to $WORK/auth-NAME.header.
 coffer_sign_in() {
-    local email=bench@example.com password='Bench-Coffer-2026!pw' token
-    coffer_post /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"$password\"}" 201
-    coffer_post /api/v1/auth/tokens \
+    local name=$1 email=bench@example.com password='Bench-Coffer-2026!pw' token
+    coffer_post "$name" /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"$password\"}" 201
+    coffer_post "$name" /api/v1/auth/tokens \
         "{\"email\":\"$email\",\"password\":\"$password\",\"name\":\"bench\"}" 201
     token=$(json_field token "$WORK/answer.json")
     [[ -n $token ]] || die "POST /api/v1/auth/tokens gave no token: $(head -c 400 "$WORK/answer.json")"
     # Passed as `-H @file` so the token is not on curl's command line (ps).
-    printf 'Authorization: Bearer %s\n' "$token" >"$WORK/auth.header"
+    printf 'Authorization: Bearer %s\n' "$token" >"$WORK/auth-$name.header"
 }
 
 make_payload() {
@@ -196,6 +223,11 @@ make_payload() {
 
 reset_peak_rss() { echo 5 >"/proc/$1/clear_refs"; }        # VmHWM := current RSS
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# cpu_ticks PID: user + system CPU time of all its threads so far, in clock ticks
+# (fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+CLK_TCK=$(getconf CLK_TCK)
+readonly CLK_TCK
 
 # curl_timed URL OUT [curl args...]: one transfer; prints
 # "status seconds bytes-sent bytes-received".
@@ -209,46 +241,52 @@ curl_timed() {
 }
 
 # transfer SERVER put|get: one timed transfer. Sets MBPS (10^6 B/s over curl's
-# time_total, i.e. until the server's whole answer arrived) and PEAK_KIB (the
-# server's VmHWM over the transfer).
+# time_total, i.e. until the server's whole answer arrived), PEAK_KIB (the server's
+# VmHWM over the transfer) and CPU_S (the CPU seconds the server process, or nginx's
+# worker, spent on it: where a slower server's time goes).
 transfer() {
-    local server=$1 op=$2 pid out code seconds sent received bytes
+    local server=$1 op=$2 pid out code seconds sent received bytes ticks
     # Write back the previous transfer's dirty pages now, not during this one.
     sync
-    if [[ $server == coffer ]]; then pid=$COFFER_PID; else pid=$NGINX_WORKER_PID; fi
+    if [[ $server == nginx ]]; then pid=$NGINX_WORKER_PID; else pid=${COFFER_PID[$server]}; fi
     if ! kill -0 "$pid" 2>/dev/null; then
-        [[ $server == coffer ]] && tail -n 40 "$WORK/coffer.log" >&2
+        [[ $server == nginx ]] || tail -n 40 "$WORK/$server.log" >&2
         die "$server (pid $pid) is no longer running"
     fi
     reset_peak_rss "$pid"
+    ticks=$(cpu_ticks "$pid")
 
     case $server/$op in
-    coffer/put)
-        out=$(curl_timed "$COFFER_URL/api/v1/items/root/content?name=big.bin&conflict=replace" \
-            "$WORK/answer.json" -H @"$WORK/auth.header" -H 'Expect:' -T "$WORK/payload.bin") ;;
-    coffer/get)
-        # The timed download goes to /dev/null: writing 1 GiB to any file costs curl
-        # 1-3.5 s of CPU here, which would hide the server. check_download() compares.
-        out=$(curl_timed "$COFFER_URL/api/v1/items/$COFFER_ITEM/content" /dev/null \
-            -H @"$WORK/auth.header") ;;
     nginx/put)
         out=$(curl_timed "$NGINX_URL/big.bin" /dev/null -H 'Expect:' -T "$WORK/payload.bin") ;;
     nginx/get)
         out=$(curl_timed "$NGINX_URL/big.bin" /dev/null) ;;
+    */put)
+        out=$(curl_timed "${COFFER_URL[$server]}/api/v1/items/root/content?name=big.bin&conflict=replace" \
+            "$WORK/answer.json" -H @"$WORK/auth-$server.header" -H 'Expect:' -T "$WORK/payload.bin") ;;
+    */get)
+        # The timed download goes to /dev/null: writing 1 GiB to any file costs curl
+        # 1-3.5 s of CPU here, which would hide the server. check_download() compares.
+        out=$(curl_timed "${COFFER_URL[$server]}/api/v1/items/${COFFER_ITEM[$server]}/content" /dev/null \
+            -H @"$WORK/auth-$server.header") ;;
     esac
 
     PEAK_KIB=$(peak_rss_kib "$pid")
+    CPU_S=$(awk -v t=$(($(cpu_ticks "$pid") - ticks)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
     read -r code seconds sent received <<<"$out"
     if [[ $op == put ]]; then bytes=$sent; else bytes=$received; fi
     case $server/$op/$code in
-    coffer/put/20[01] | nginx/put/20[14] | */get/200) ;;
-    coffer/put/*) die "Coffer PUT answered $code: $(head -c 400 "$WORK/answer.json")" ;;
-    *) die "$server ${op^^} answered $code" ;;
+    nginx/put/20[14] | */get/200) ;;
+    nginx/*) die "nginx ${op^^} answered $code" ;;
+    */put/20[01]) ;;
+    */put/*) die "Coffer ($server) PUT answered $code: $(head -c 400 "$WORK/answer.json")" ;;
+    *) die "Coffer ($server) ${op^^} answered $code" ;;
     esac
     ((bytes == SIZE_BYTES)) || die "$server ${op^^} moved $bytes bytes, expected $SIZE_BYTES"
-    if [[ $server/$op == coffer/put ]]; then
-        COFFER_ITEM=$(json_field id "$WORK/answer.json")
-        [[ -n $COFFER_ITEM ]] || die "Coffer PUT answer has no id: $(head -c 400 "$WORK/answer.json")"
+    if [[ $server != nginx && $op == put ]]; then
+        COFFER_ITEM[$server]=$(json_field id "$WORK/answer.json")
+        [[ -n ${COFFER_ITEM[$server]} ]] ||
+            die "Coffer ($server) PUT answer has no id: $(head -c 400 "$WORK/answer.json")"
     fi
     MBPS=$(awk -v b="$bytes" -v s="$seconds" 'BEGIN { printf "%.1f", b / s / 1e6 }')
 }
@@ -257,17 +295,37 @@ transfer() {
 # byte with what was uploaded.
 check_download() {
     local server=$1 round=$2 url auth=()
-    if [[ $server == coffer ]]; then
-        url=$COFFER_URL/api/v1/items/$COFFER_ITEM/content
-        auth=(-H @"$WORK/auth.header")
-    else
+    if [[ $server == nginx ]]; then
         url=$NGINX_URL/big.bin
+    else
+        url=${COFFER_URL[$server]}/api/v1/items/${COFFER_ITEM[$server]}/content
+        auth=(-H @"$WORK/auth-$server.header")
     fi
     curl -sS --fail --speed-limit 1 --speed-time 60 -o "$WORK/check.bin" "${auth[@]}" "$url" ||
         die "$server, round $round: the check download failed"
     cmp -s "$WORK/payload.bin" "$WORK/check.bin" ||
         die "$server, round $round: the downloaded bytes differ from the uploaded ones"
     rm -f "$WORK/check.bin"
+}
+
+# check_at_rest SERVER ROUND: the blob Coffer instance SERVER stored last is sealed
+# ("coffer": the encrypted-blob magic "CFRB" and more bytes than the file) or plain
+# ("plain": exactly the file's bytes), so the comparison compares what it says it does.
+check_at_rest() {
+    local server=$1 round=$2 newest size magic
+    newest=$(find "$WORK/data-$server/blobs" -type f ! -name '*.partial' -printf '%T@ %s %p\n' |
+        sort -g | tail -n 1)
+    [[ -n $newest ]] || die "$server, round $round: no blob under $WORK/data-$server/blobs"
+    read -r _ size newest <<<"$newest"
+    if [[ $server == coffer ]]; then
+        magic=$(head -c 4 "$newest" | tr -dc '[:print:]')
+        if [[ $magic != CFRB ]] || ((size <= SIZE_BYTES)); then
+            die "$server, round $round: the stored blob is not sealed ($size bytes, starts '$magic')"
+        fi
+    else
+        ((size == SIZE_BYTES)) ||
+            die "$server, round $round: the stored blob is $size bytes, not the file's $SIZE_BYTES (sealed?)"
+    fi
 }
 
 max() { echo $(($1 > $2 ? $1 : $2)); }
@@ -279,18 +337,15 @@ run_round() {
     for server in $order; do
         for op in put get; do
             transfer "$server" "$op"
-            log "$(printf 'round %-3s %-6s %s %8s MB/s   peak RSS %4d MiB' \
-                "$round" "$server" "${op^^}" "$MBPS" $((PEAK_KIB / 1024)))"
+            log "$(printf 'round %-3s %-6s %s %8s MB/s   peak RSS %4d MiB   server CPU %5s s' \
+                "$round" "$server" "${op^^}" "$MBPS" $((PEAK_KIB / 1024)) "$CPU_S")"
             [[ $round == w* ]] && continue
             if [[ $op == put ]]; then PUT_MBPS[$round,$server]=$MBPS; else GET_MBPS[$round,$server]=$MBPS; fi
-            if [[ $server == coffer ]]; then
-                COFFER_ROUND_KIB[$round]=$(max "${COFFER_ROUND_KIB[$round]:-0}" "$PEAK_KIB")
-                COFFER_PEAK_KIB=$(max "$COFFER_PEAK_KIB" "$PEAK_KIB")
-            else
-                NGINX_PEAK_KIB=$(max "$NGINX_PEAK_KIB" "$PEAK_KIB")
-            fi
+            ROUND_KIB[$round,$server]=$(max "${ROUND_KIB[$round,$server]:-0}" "$PEAK_KIB")
+            PEAK_KIB_OF[$server]=$(max "${PEAK_KIB_OF[$server]}" "$PEAK_KIB")
         done
         check_download "$server" "$round"
+        [[ $server == nginx ]] || check_at_rest "$server" "$round"
     done
     [[ $round == w* ]] || ORDER[$round]=$order
 }
@@ -313,12 +368,13 @@ coffer_revision() {
 
 report() {
     local r put_ratios=() get_ratios=() cp=() np=() cg=() ng=() pr gr
+    local sealed_put=() sealed_get=() pp=() pg=()
     echo
     echo "Coffer $(coffer_revision) vs nginx $(nginx -v 2>&1 | sed 's|.*/||') WebDAV:" \
         "${SIZE_MB} MiB file, $ROUNDS round(s) after $WARMUP warm-up"
     echo "$(nproc) cores, load average $LOAD_BEFORE before and $(cut -d ' ' -f 1 /proc/loadavg) after;" \
         "MB/s = 10^6 B/s; ratio = Coffer / nginx, per round"
-    printf '%-5s  %-13s  %10s %10s %6s  %10s %10s %6s  %10s\n' \
+    printf '%-5s  %-18s  %10s %10s %6s  %10s %10s %6s  %10s\n' \
         round order "PUT coffer" nginx ratio "GET coffer" nginx ratio "coffer RSS"
     for ((r = 1; r <= ROUNDS; r++)); do
         cp+=("${PUT_MBPS[$r,coffer]}")
@@ -329,11 +385,32 @@ report() {
         gr=$(ratio "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,nginx]}")
         put_ratios+=("$pr")
         get_ratios+=("$gr")
-        printf '%-5s  %-13s  %10.0f %10.0f %6s  %10.0f %10.0f %6s  %6d MiB\n' "$r" "${ORDER[$r]}" \
+        printf '%-5s  %-18s  %10.0f %10.0f %6s  %10.0f %10.0f %6s  %6d MiB\n' "$r" "${ORDER[$r]}" \
             "${PUT_MBPS[$r,coffer]}" "${PUT_MBPS[$r,nginx]}" "$pr" \
-            "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,nginx]}" "$gr" $((COFFER_ROUND_KIB[$r] / 1024))
+            "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,nginx]}" "$gr" $((ROUND_KIB[$r,coffer] / 1024))
     done
-    local put_ratio get_ratio rss_mib=$((COFFER_PEAK_KIB / 1024))
+
+    # The cost of encryption at rest: the same rounds, Coffer (sealed) against Coffer plain.
+    echo
+    echo "encryption at rest: plain = the same build with Coffer__Encryption__Enabled=false;" \
+        "ratio = coffer / plain, per round"
+    printf '%-5s  %10s %10s %6s  %10s %10s %6s  %10s  %10s\n' \
+        round "PUT coffer" plain ratio "GET coffer" plain ratio "coffer RSS" "plain RSS"
+    for ((r = 1; r <= ROUNDS; r++)); do
+        pp+=("${PUT_MBPS[$r,plain]}")
+        pg+=("${GET_MBPS[$r,plain]}")
+        pr=$(ratio "${PUT_MBPS[$r,coffer]}" "${PUT_MBPS[$r,plain]}")
+        gr=$(ratio "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,plain]}")
+        sealed_put+=("$pr")
+        sealed_get+=("$gr")
+        printf '%-5s  %10.0f %10.0f %6s  %10.0f %10.0f %6s  %6d MiB  %6d MiB\n' "$r" \
+            "${PUT_MBPS[$r,coffer]}" "${PUT_MBPS[$r,plain]}" "$pr" \
+            "${GET_MBPS[$r,coffer]}" "${GET_MBPS[$r,plain]}" "$gr" \
+            $((ROUND_KIB[$r,coffer] / 1024)) $((ROUND_KIB[$r,plain] / 1024))
+    done
+
+    local put_ratio get_ratio rss_mib=$((PEAK_KIB_OF[coffer] / 1024))
+    local sealed_put_ratio sealed_get_ratio plain_rss_mib=$((PEAK_KIB_OF[plain] / 1024))
     put_ratio=$(median "${put_ratios[@]}")
     get_ratio=$(median "${get_ratios[@]}")
     echo
@@ -345,8 +422,19 @@ report() {
         "$(verdict "$get_ratio" $TARGET_DOWNLOAD_RATIO '>=')" $TARGET_DOWNLOAD_RATIO
     printf 'peak RSS: coffer %d MiB (max over all transfers) - %s (<= %d MiB); nginx worker %d MiB\n' \
         "$rss_mib" "$(verdict "$rss_mib" $TARGET_RSS_MIB '<=')" $TARGET_RSS_MIB \
-        $((NGINX_PEAK_KIB / 1024))
-    echo "every download matched the upload byte for byte (cmp)"
+        $((PEAK_KIB_OF[nginx] / 1024))
+    sealed_put_ratio=$(median "${sealed_put[@]}")
+    sealed_get_ratio=$(median "${sealed_get[@]}")
+    printf 'encrypted upload:   coffer %.0f MB/s, plain %.0f MB/s, ratio %s (median of %d) - %s (>= %s)\n' \
+        "$(median "${cp[@]}")" "$(median "${pp[@]}")" "$sealed_put_ratio" "$ROUNDS" \
+        "$(verdict "$sealed_put_ratio" $TARGET_SEALED_RATIO '>=')" $TARGET_SEALED_RATIO
+    printf 'encrypted download: coffer %.0f MB/s, plain %.0f MB/s, ratio %s (median of %d) - %s (>= %s)\n' \
+        "$(median "${cg[@]}")" "$(median "${pg[@]}")" "$sealed_get_ratio" "$ROUNDS" \
+        "$(verdict "$sealed_get_ratio" $TARGET_SEALED_RATIO '>=')" $TARGET_SEALED_RATIO
+    printf 'peak RSS: coffer (encrypted) %d MiB, plain %d MiB (max over all transfers) - plain %s (<= %d MiB)\n' \
+        "$rss_mib" "$plain_rss_mib" "$(verdict "$plain_rss_mib" $TARGET_RSS_MIB '<=')" $TARGET_RSS_MIB
+    echo "every download matched the upload byte for byte (cmp);" \
+        "coffer's blobs were sealed at rest and plain's were not"
 }
 
 # ---- clean-up ------------------------------------------------------------------------
@@ -366,7 +454,8 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM HUP
     set +e
-    [[ -n $COFFER_PID ]] && stop "$COFFER_PID"
+    local name
+    for name in "${!COFFER_PID[@]}"; do stop "${COFFER_PID[$name]}"; done
     [[ -n $NGINX_PID ]] && stop "$NGINX_PID"
     # Normally gone with its master; not if the master had to be killed.
     [[ -n $NGINX_WORKER_PID ]] && stop "$NGINX_WORKER_PID"
@@ -384,23 +473,29 @@ main() {
     make_workdir
     log "working in $WORK"
     build_coffer
-    start_coffer
-    coffer_sign_in
+    start_coffer coffer true
+    coffer_sign_in coffer
+    start_coffer plain false
+    coffer_sign_in plain
     start_nginx
-    log "Coffer RSS at rest: $(($(awk '/^VmRSS:/ { print $2 }' "/proc/$COFFER_PID/status") / 1024)) MiB"
+    local name
+    for name in coffer plain; do
+        log "Coffer ($name) RSS at rest: $(($(awk '/^VmRSS:/ { print $2 }' \
+            "/proc/${COFFER_PID[$name]}/status") / 1024)) MiB"
+    done
     make_payload
     # Another job on the machine shows here first; it is why only ratios compare.
     LOAD_BEFORE=$(cut -d ' ' -f 1 /proc/loadavg)
 
-    # The order is shuffled once and then alternates round by round: with two servers that
-    # keeps either from going first (or second) in every round, as a fresh shuffle
-    # each round would do 1 time in 4 over 3 rounds.
-    local r first second
-    read -r first second < <(shuf -e coffer nginx | paste -sd ' ')
-    for ((r = 1; r <= WARMUP; r++)); do run_round "w$r" "$first $second"; done
+    # The order is shuffled once and then rotates round by round (the first goes last):
+    # every 3 rounds each server has gone first, second and third once, where a fresh
+    # shuffle each round would often leave one server in the same place every round.
+    local r order
+    read -ra order < <(shuf -e "${SERVERS[@]}" | paste -sd ' ')
+    for ((r = 1; r <= WARMUP; r++)); do run_round "w$r" "${order[*]}"; done
     for ((r = 1; r <= ROUNDS; r++)); do
-        run_round "$r" "$first $second"
-        read -r first second <<<"$second $first"
+        run_round "$r" "${order[*]}"
+        order=("${order[@]:1}" "${order[0]}")
     done
     report
 }
