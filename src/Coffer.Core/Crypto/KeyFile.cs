@@ -35,17 +35,13 @@ public static class KeyFile
         }
         return key.Length == bytes
             ? key
-            : throw new InvalidOperationException($"The key file {path} is damaged: expected {bytes} bytes of base64.");
+            : throw new StartupException($"The key file {path} is damaged: expected {bytes} bytes of base64. Restore it from your backup.");
     }
 
     /// <summary>Writes a new key file readable by this user only; never overwrites one.</summary>
     public static void Write(string path, byte[] key)
     {
-        var directory = Path.GetDirectoryName(path)!;
-        if (OperatingSystem.IsWindows())
-            Directory.CreateDirectory(directory);
-        else
-            Directory.CreateDirectory(directory, OwnerOnlyDirectory);
+        CreateOwnerOnlyDirectory(Path.GetDirectoryName(path)!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = OwnerOnly;
@@ -53,5 +49,18 @@ public static class KeyFile
         writer.Write(Convert.ToBase64String(key));
         writer.Flush();
         ((FileStream)writer.BaseStream).Flush(flushToDisk: true);
+    }
+
+    /// <summary>Creates the directory and any missing parents readable by this user only (the framework applies a mode to the last one only).</summary>
+    private static void CreateOwnerOnlyDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+            return;
+        if (Path.GetDirectoryName(directory) is { } parent)
+            CreateOwnerOnlyDirectory(parent);
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(directory);
+        else
+            Directory.CreateDirectory(directory, OwnerOnlyDirectory);
     }
 }

@@ -66,6 +66,11 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
                 StoredBlob sealedCopy;
                 await using (var plain = await store.OpenReadAsync(plainKey, cancellationToken))
                     sealedCopy = await pipeline.StoreAsync(BlobKey.OwnerOf(plainKey), plain, maxBytes: 0, cancellationToken, blob.Id);
+                if (sealedCopy.KeyId is null)
+                {
+                    await store.DeleteAsync(sealedCopy.Key, cancellationToken);
+                    throw new StartupException("Encryption is off (Coffer:Encryption:Enabled=false): nothing can be sealed.");
+                }
                 blob.StoreKey = sealedCopy.Key;
                 blob.KeyId = sealedCopy.KeyId;
                 blob.WrappedKey = sealedCopy.WrappedKey;

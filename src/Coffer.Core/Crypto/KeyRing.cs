@@ -49,7 +49,7 @@ public static class KeyRing
     /// <summary>Creates a new KEK file; its id starts with the date, so the newest sorts last and becomes active.</summary>
     public static string CreateKeyFile(string directory, TimeProvider clock)
     {
-        var id = clock.GetUtcNow().ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var id = clock.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         KeyFile.Write(Path.Combine(directory, id + Extension), RandomNumberGenerator.GetBytes(SealedFormat.KeySize));
         return id;
     }

@@ -47,7 +47,22 @@ internal sealed class OpeningStream : Stream
             var read = await stored.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
             if (read < header.Length)
                 throw new BlobIntegrityException("it is shorter than its header", name);
-            return new OpeningStream(stored, dataKey, header, name);
+            var opening = new OpeningStream(stored, dataKey, header, name);
+            if (opening._length == 0)
+            {
+                // No read will ever touch an empty blob's only segment, so check its tag now: else a
+                // blob cut to header + 16 bytes (or with a damaged header) would read as a complete empty file.
+                try
+                {
+                    await opening.LoadAsync(0, cancellationToken);
+                }
+                catch
+                {
+                    await opening.DisposeAsync();
+                    throw;
+                }
+            }
+            return opening;
         }
         catch (BlobIntegrityException e) when (e.Blob is null && name is not null)
         {

@@ -1,4 +1,5 @@
 using Coffer.Core.Accounts;
+using Coffer.Core.Crypto;
 using Coffer.Core.Drive;
 using Coffer.Core.Persistence;
 using Coffer.Data;
@@ -47,7 +48,9 @@ public sealed class CoreHarness : IAsyncDisposable
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<CoreHarness> StartAsync(long maxUploadBytes = 0, RegistrationMode registration = RegistrationMode.Open)
+    /// <param name="encryption">Changes to the encryption settings (by default on, with a key file made on first use).</param>
+    public static async Task<CoreHarness> StartAsync(
+        long maxUploadBytes = 0, RegistrationMode registration = RegistrationMode.Open, Action<EncryptionOptions>? encryption = null)
     {
         var root = Directory.CreateTempSubdirectory("coffer-core-tests-").FullName;
         // No pooling: when the harness is disposed nothing holds the file open.
@@ -62,6 +65,7 @@ public sealed class CoreHarness : IAsyncDisposable
             .Configure<DataDirOptions>(o => o.DataDir = root)
             .Configure<AccountOptions>(o => o.Registration = registration)
             .Configure<LimitsOptions>(o => o.MaxUploadBytes = maxUploadBytes)
+            .Configure<EncryptionOptions>(o => encryption?.Invoke(o))
             .AddCofferCore()
             .AddLocalBlobStore()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
