@@ -78,6 +78,16 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
     /// </summary>
     public async Task<Stream> OpenAsync(Blob blob, CancellationToken cancellationToken)
     {
+        var content = await OpenContentAsync(blob, cancellationToken);
+        if (content.Length == blob.Size)
+            return content;
+        // Cut or extended in storage: refuse before a byte is sent, rather than at the damaged end.
+        await content.DisposeAsync();
+        throw new BlobIntegrityException($"it holds {content.Length} bytes of content, not the {blob.Size} recorded", blob.StoreKey);
+    }
+
+    private async Task<Stream> OpenContentAsync(Blob blob, CancellationToken cancellationToken)
+    {
         if (blob.KeyId is null)
             return await store.OpenReadAsync(blob.StoreKey, cancellationToken);
         var dataKey = await keys.UnwrapAsync(blob.KeyId, blob.WrappedKey ?? [], blob.Id.ToByteArray(), cancellationToken);
@@ -101,7 +111,16 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
             return (writer => writer, null, null);
         var keyId = keys.ActiveKeyId ?? throw new InvalidOperationException("Encryption is on but no key-encryption key is active.");
         var dataKey = RandomNumberGenerator.GetBytes(SealedFormat.KeySize);
-        var wrapped = await keys.WrapAsync(keyId, dataKey, blobId.ToByteArray(), cancellationToken);
+        byte[] wrapped;
+        try
+        {
+            wrapped = await keys.WrapAsync(keyId, dataKey, blobId.ToByteArray(), cancellationToken);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+            throw;
+        }
         return (writer =>
         {
             try

@@ -183,10 +183,19 @@ public sealed partial class DriveService(
         }
         catch (BlobNotFoundException)
         {
+            if (await MovedAsync(blob, cancellationToken) is { } moved)
+                return new FileContent(item, await pipeline.OpenAsync(moved, cancellationToken)); // sealed into a new object meanwhile
             if (!await db.FileVersions.AnyAsync(v => v.Id == versionId, cancellationToken))
                 throw VersionGone(); // replaced or deleted between the look-up and the open
             throw;
         }
+    }
+
+    /// <summary>The blob's row again, if its content moved to another store object since it was read.</summary>
+    private async Task<Blob?> MovedAsync(Blob blob, CancellationToken cancellationToken)
+    {
+        var now = await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Id == blob.Id, cancellationToken);
+        return now is not null && now.StoreKey != blob.StoreKey ? now : null;
     }
 
     private async Task<UploadResult> CommitUploadAsync(

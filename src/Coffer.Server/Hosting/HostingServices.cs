@@ -50,6 +50,7 @@ public static partial class HostingServices
         services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddSingleton<IContentTypeMap, ExtensionContentTypeMap>();
+        services.AddSingleton<DataDirLock>();
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SealExistingJob>();
         services.AddHealthChecks()

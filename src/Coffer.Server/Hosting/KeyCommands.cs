@@ -31,6 +31,8 @@ public static class KeyCommands
         {
             var options = app.Services.GetRequiredService<IOptions<EncryptionOptions>>().Value;
             var dataDir = app.Services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
+            if (!app.Services.GetRequiredService<DataDirLock>().TryAcquire())
+                throw new StartupException($"A Coffer server is running on {dataDir}: stop it first (it keeps the keys it loaded), then start it again afterwards.");
             await app.Services.MigrateCofferDatabaseAsync(cancellationToken);
             var command = args.Length > 1 ? args[1] : "";
             if (command == "rotate")
@@ -41,6 +43,9 @@ public static class KeyCommands
                 if (options.ActiveKeyId is not null)
                     throw new StartupException("Coffer:Encryption:ActiveKeyId pins the active key; remove it (the newest key file is then active) or change it and run `keys rewrap`.");
                 var created = KeyRing.CreateKeyFile(options.KeyDirectoryFor(dataDir), TimeProvider.System);
+                if (app.Services.GetRequiredService<IKeyVault>().ActiveKeyId != created)
+                    throw new StartupException($"Created key {created}, but another key file's name sorts after it and stays active; " +
+                        $"set Coffer:Encryption:ActiveKeyId={created} and run `keys rewrap`.");
                 await output.WriteLineAsync($"Created key {created} in {options.KeyDirectoryFor(dataDir)}: it is now the active key. Back it up.");
                 command = "rewrap";
             }
@@ -61,16 +66,16 @@ public static class KeyCommands
                 case "rewrap":
                     await scope.ServiceProvider.GetRequiredService<KeyCheck>().RunAsync(cancellationToken);
                     var rewrapped = await maintenance.RewrapAsync(cancellationToken);
-                    await output.WriteLineAsync($"Re-wrapped {rewrapped} data key(s) with {vault.ActiveKeyId}. Keys no file needs any more can be retired with `keys retire ID`.");
-                    return 0;
+                    await output.WriteLineAsync($"Re-wrapped {rewrapped.Done} data key(s) with {vault.ActiveKeyId}. Keys no file needs any more can be retired with `keys retire ID`.");
+                    return await ReportSkippedAsync(rewrapped);
                 case "retire" when args.Length > 2:
                     return await RetireAsync(args[2], options, dataDir, vault, maintenance, cancellationToken);
                 case "seal-plaintext":
                     if (!options.Enabled)
                         throw new StartupException("Encryption is off (Coffer:Encryption:Enabled=false): turn it on first.");
-                    var sealedCount = await maintenance.SealPlaintextAsync(cancellationToken);
-                    await output.WriteLineAsync($"Encrypted {sealedCount} file(s) that were stored in plaintext.");
-                    return 0;
+                    var sealedResult = await maintenance.SealPlaintextAsync(cancellationToken);
+                    await output.WriteLineAsync($"Encrypted {sealedResult.Done} file(s) that were stored in plaintext.");
+                    return await ReportSkippedAsync(sealedResult);
                 default:
                     await Console.Error.WriteLineAsync(Usage);
                     return 2;
@@ -81,6 +86,14 @@ public static class KeyCommands
             await Console.Error.WriteLineAsync($"coffer keys: {ex.Message}");
             return 1;
         }
+    }
+
+    private static async Task<int> ReportSkippedAsync(MaintenanceResult result)
+    {
+        if (result.Failed == 0)
+            return 0;
+        await Console.Error.WriteLineAsync($"{result.Failed} file(s) were skipped; the log above says which and why. Run the command again once they are dealt with.");
+        return 3;
     }
 
     private static async Task<int> RetireAsync(

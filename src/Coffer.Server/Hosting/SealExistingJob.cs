@@ -18,8 +18,8 @@ internal sealed partial class SealExistingJob(IServiceProvider services, IOption
         try
         {
             await using var scope = services.CreateAsyncScope();
-            var count = await scope.ServiceProvider.GetRequiredService<KeyMaintenance>().SealPlaintextAsync(stoppingToken);
-            LogDone(count);
+            var result = await scope.ServiceProvider.GetRequiredService<KeyMaintenance>().SealPlaintextAsync(stoppingToken);
+            LogDone(result.Done, result.Failed);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -33,8 +33,8 @@ internal sealed partial class SealExistingJob(IServiceProvider services, IOption
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Encrypted {Count} file(s) stored while encryption was off")]
-    private partial void LogDone(int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Encrypted {Count} file(s) stored while encryption was off; {Skipped} skipped (logged above)")]
+    private partial void LogDone(int count, int skipped);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Encrypting files stored while encryption was off failed; it will be tried again at the next start")]
     private partial void LogFailed(Exception exception);

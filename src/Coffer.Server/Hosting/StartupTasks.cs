@@ -16,6 +16,7 @@ internal sealed partial class StartupTasks(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         LogDataDir(dataDir.Value.FullPath);
+        services.GetRequiredService<DataDirLock>().AcquireForServer();
         await services.MigrateCofferDatabaseAsync(cancellationToken);
         services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
         _ = services.GetRequiredService<DownloadLinks.SigningKey>(); // created now, or a damaged key file stops start-up

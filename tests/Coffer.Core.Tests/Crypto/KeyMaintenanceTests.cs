@@ -82,8 +82,8 @@ public sealed class KeyMaintenanceTests
         await using (var db = h.OpenDb())
         {
             var maintenance = Maintenance(db, rotated, store);
-            Assert.Equal(contents.Length, await maintenance.RewrapAsync(Ct));
-            Assert.Equal(0, await maintenance.RewrapAsync(Ct));
+            Assert.Equal(contents.Length, (await maintenance.RewrapAsync(Ct)).Done);
+            Assert.Equal(0, (await maintenance.RewrapAsync(Ct)).Done);
             Assert.Equal(new Dictionary<string, int> { [newKey] = contents.Length }, await maintenance.UsageAsync(Ct));
         }
 
@@ -145,8 +145,8 @@ public sealed class KeyMaintenanceTests
         await using (var db = h.OpenDb())
         {
             var maintenance = Maintenance(db, rotated, store);
-            Assert.Equal(250, await maintenance.RewrapAsync(Ct));
-            Assert.Equal(0, await maintenance.RewrapAsync(Ct));
+            Assert.Equal(250, (await maintenance.RewrapAsync(Ct)).Done);
+            Assert.Equal(0, (await maintenance.RewrapAsync(Ct)).Done);
         }
         var newOnly = new LocalKeyVault(
             new Dictionary<string, byte[]> { [newKey] = KeyFile.Read(KeyRing.PathOf(KeyDirectory(h), newKey), SealedFormat.KeySize) }, newKey, "test");
@@ -155,6 +155,35 @@ public sealed class KeyMaintenanceTests
             Assert.Equal(newKey, blob.KeyId);
             Assert.Equal(dataKeys[blob.Id], await newOnly.UnwrapAsync(newKey, blob.WrappedKey!, blob.Id.ToByteArray(), Ct));
         }
+    }
+
+    [Fact]
+    public async Task SealPlaintextAsync_APlaintextObjectAlteredInStorage_IsSkippedNotSealed_AndTheOthersGoOn()
+    {
+        await using var h = await StartAsync(encryption: o => o.Enabled = false);
+        var user = await h.RegisterAsync();
+        await h.UploadAsync(user.Id, "good.bin", Marked(5_000));
+        await h.UploadAsync(user.Id, "altered.bin", Marked(6_000));
+        var before = await BlobsAsync(h);
+        var altered = before.Single(b => b.Size == 6_000);
+        var path = h.BlobPath(altered.StoreKey);
+        var bytes = await File.ReadAllBytesAsync(path, Ct);
+        bytes[100] ^= 0x20; // same size, different content: only the recorded SHA-256 tells
+        await File.WriteAllBytesAsync(path, bytes, Ct);
+        await using var s = h.Scope();
+        var store = s.Get<IBlobStore>();
+        var vault = LoadVault(h);
+
+        MaintenanceResult result;
+        await using (var db = h.OpenDb())
+            result = await Maintenance(db, vault, store).SealPlaintextAsync(Ct);
+
+        Assert.Equal(new MaintenanceResult(Done: 1, Failed: 1), result);
+        var after = await BlobsAsync(h);
+        Assert.Null(after.Single(b => b.Id == altered.Id).KeyId); // not given a seal it does not deserve
+        Assert.Equal(vault.ActiveKeyId, after.Single(b => b.Id != altered.Id).KeyId);
+        Assert.True(File.Exists(path), "The altered plaintext stays for an administrator to look at.");
+        Assert.Equal(2, h.BlobFiles().Count); // the refused sealed copy was removed
     }
 
     [Fact]
@@ -178,8 +207,8 @@ public sealed class KeyMaintenanceTests
         await using (var db = h.OpenDb())
         {
             var maintenance = Maintenance(db, vault, store);
-            sealedCount = await maintenance.SealPlaintextAsync(Ct);
-            Assert.Equal(0, await maintenance.SealPlaintextAsync(Ct));
+            sealedCount = (await maintenance.SealPlaintextAsync(Ct)).Done;
+            Assert.Equal(0, (await maintenance.SealPlaintextAsync(Ct)).Done);
         }
 
         Assert.Equal(contents.Length, sealedCount);
