@@ -39,6 +39,7 @@ public sealed class AccessibilityTests(BrowserFixture browser, CofferServer serv
         await AssertAccessibleAsync("move dialog");
         await Page.Keyboard.PressAsync("Escape");
         await GoToAsync($"/files/{folder.Id}");
+        await Page.WaitForFilesScriptAsync();
         await AssertAccessibleAsync("subfolder");
         await GoToAsync("/settings");
         await AssertAccessibleAsync("settings");

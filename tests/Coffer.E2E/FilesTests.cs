@@ -113,6 +113,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
 
         await Page.Row("Archive").GetByRole(AriaRole.Link).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Archive", Level = 1 })).ToBeVisibleAsync();
+        await Page.WaitForFilesScriptAsync();
         await Expect(Page.GetByRole(AriaRole.Navigation, new() { Name = "Breadcrumb" }).GetByRole(AriaRole.Link, new() { Name = "My files" })).ToBeVisibleAsync();
         await Page.Row("final.txt").Locator("td.size").ClickAsync();
         await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
@@ -237,6 +238,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Page.Row("A folder").FocusAsync();
         await Page.Keyboard.PressAsync("Enter");
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "A folder", Level = 1 })).ToBeVisibleAsync();
+        await Page.WaitForFilesScriptAsync();
         await Expect(Page.Row("inner.txt")).ToBeVisibleAsync();
     }
 
@@ -249,6 +251,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Page.SignInAsync(user);
 
         await GoToAsync($"/files/{folder.Id}");
+        await Page.WaitForFilesScriptAsync();
         await Expect(Page.Locator("#rows tr.item")).ToHaveCountAsync(200);
         await Page.Locator("#rows tr.more").ScrollIntoViewIfNeededAsync();
         await Expect(Page.Locator("#rows tr.item")).ToHaveCountAsync(400);

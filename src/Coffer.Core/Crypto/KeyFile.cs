@@ -52,7 +52,7 @@ public static class KeyFile
     }
 
     /// <summary>Creates the directory and any missing parents readable by this user only (the framework applies a mode to the last one only).</summary>
-    private static void CreateOwnerOnlyDirectory(string directory)
+    public static void CreateOwnerOnlyDirectory(string directory)
     {
         if (Directory.Exists(directory))
             return;

@@ -66,6 +66,20 @@ public sealed class ItemLookup(CofferDb db)
         return current;
     }
 
+    /// <summary>The folders above an item, root first (for breadcrumbs); empty for the root.</summary>
+    public async Task<IReadOnlyList<Item>> AncestorsAsync(Item item, CancellationToken cancellationToken)
+    {
+        var chain = new List<Item>();
+        for (var parentId = item.ParentId; parentId is { } id; parentId = chain[^1].ParentId)
+        {
+            if (chain.Count >= MaxDepth)
+                throw TooDeep(item.Id);
+            chain.Add(await db.Items.AsNoTracking().SingleAsync(i => i.Id == id && i.OwnerId == item.OwnerId, cancellationToken));
+        }
+        chain.Reverse();
+        return chain;
+    }
+
     /// <summary>The item's path from the root, like "/Photos/a.jpg"; "/" for the root.</summary>
     public async Task<string> PathOfAsync(Item item, CancellationToken cancellationToken)
     {

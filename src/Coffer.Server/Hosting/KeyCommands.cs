@@ -114,10 +114,7 @@ public static class KeyCommands
         if (!File.Exists(path))
             throw new StartupException($"There is no key file {path}.");
         var retired = Path.Combine(directory, "retired");
-        if (OperatingSystem.IsWindows())
-            Directory.CreateDirectory(retired);
-        else
-            Directory.CreateDirectory(retired, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        KeyFile.CreateOwnerOnlyDirectory(retired);
         File.Move(path, KeyRing.PathOf(retired, keyId));
         await Console.Out.WriteLineAsync($"Retired {keyId}: moved to {retired}. Delete it there once your backups no longer need it.");
         return 0;

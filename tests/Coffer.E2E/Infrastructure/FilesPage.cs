@@ -14,7 +14,15 @@ public static class FilesPage
         await page.GetByLabel("Password").FillAsync(TestUser.DefaultPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My files", Level = 1 })).ToBeVisibleAsync();
+        await page.WaitForFilesScriptAsync();
     }
+
+    /// <summary>
+    /// The dashboard's module script runs after the page is shown: until it has attached its
+    /// handlers, a click or a chosen file would do nothing. Call after every navigation to a folder.
+    /// </summary>
+    public static Task WaitForFilesScriptAsync(this IPage page) =>
+        Assertions.Expect(page.Locator("#files")).ToHaveAttributeAsync("data-ready", "true");
 
     /// <summary>The listing's row for an item.</summary>
     public static ILocator Row(this IPage page, string name) =>

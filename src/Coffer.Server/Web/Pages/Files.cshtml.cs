@@ -36,7 +36,7 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : Pag
             return Redirect(item.ParentId == userId ? "/files" : $"/files/{item.ParentId}"); // a file's link opens its folder
 
         await LoadAsync(userId, item, sort, order, cursor: null, cancellationToken);
-        Ancestors = await AncestorsAsync(userId, item, cancellationToken);
+        Ancestors = await lookup.AncestorsAsync(item, cancellationToken);
         var user = await accounts.GetAsync(userId, cancellationToken);
         UsedBytes = await accounts.UsedBytesAsync(userId, cancellationToken);
         QuotaBytes = user.QuotaBytes;
@@ -78,14 +78,5 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : Pag
         Descending = ItemOrder.ParseDescending(order);
         Listing = await lookup.ListChildrenAsync(userId, folder.Id.ToString(), PageSize, cursor, cancellationToken, Sort, Descending);
         FolderPath = Listing.FolderPath;
-    }
-
-    private async Task<IReadOnlyList<Item>> AncestorsAsync(Guid userId, Item folder, CancellationToken cancellationToken)
-    {
-        var chain = new List<Item>();
-        for (var parentId = folder.ParentId; parentId is { } id && chain.Count < ItemLookup.MaxDepth; parentId = chain[^1].ParentId)
-            chain.Add(await lookup.GetAsync(userId, id, cancellationToken));
-        chain.Reverse();
-        return chain;
     }
 }

@@ -517,3 +517,4 @@ document.addEventListener('drop', async (event) => {
 ensureTabStop();
 watchForMore();
 selectionChanged();
+root.dataset.ready = 'true'; // every handler is attached (browser tests wait for this before acting)
