@@ -172,6 +172,8 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     public int ReadCalls { get; private set; }
 
+    public bool Disposed { get; private set; }
+
     public void Reset()
     {
         BytesRead = 0;
@@ -215,7 +217,10 @@ internal sealed class CountingStream(Stream inner) : Stream
     protected override void Dispose(bool disposing)
     {
         if (disposing)
+        {
+            Disposed = true;
             inner.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
