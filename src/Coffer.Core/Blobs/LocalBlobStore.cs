@@ -125,6 +125,7 @@ public sealed partial class LocalBlobStore : IBlobStore
             await Task.Run(() => RandomAccess.FlushToDisk(handle), cancellationToken);
             handle.Dispose();
             File.Move(partialPath, finalPath);
+            DirectoryFlush.Flush(Path.GetDirectoryName(finalPath)!); // the blob's name is as durable as its bytes
             _completed = true;
         }
 

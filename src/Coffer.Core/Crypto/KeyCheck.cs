@@ -11,12 +11,13 @@ namespace Coffer.Core.Crypto;
 /// unwraps a data key recorded for it), so a missing or wrong key stops the server with a
 /// message naming it instead of failing downloads later.
 /// </summary>
-public sealed partial class KeyCheck(CofferDb db, IKeyVault vault, IOptions<EncryptionOptions> options, ILogger<KeyCheck> logger)
+public sealed partial class KeyCheck(CofferDb db, KeyVaultHolder keys, IOptions<EncryptionOptions> options, ILogger<KeyCheck> logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var inUse = await db.Blobs.Where(b => b.KeyId != null).GroupBy(b => b.KeyId!)
             .Select(g => new { KeyId = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var vault = keys.Load(storedFilesNeedKeys: inUse.Count > 0);
         foreach (var key in inUse)
         {
             if (!vault.KeyIds.Contains(key.KeyId))

@@ -21,9 +21,10 @@ public static class KeyFile
         return created;
     }
 
-    /// <summary>Reads a key file: base64 of exactly <paramref name="bytes"/> bytes.</summary>
+    /// <summary>Reads a key file: base64 of exactly <paramref name="bytes"/> bytes, readable by its owner only.</summary>
     public static byte[] Read(string path, int bytes)
     {
+        RefuseIfShared(path);
         byte[] key;
         try
         {
@@ -38,6 +39,22 @@ public static class KeyFile
             : throw new StartupException($"The key file {path} is damaged: expected {bytes} bytes of base64. Restore it from your backup.");
     }
 
+    /// <summary>
+    /// Like ssh with a private key: a key file that other users can read (or write) is refused,
+    /// naming the fix, rather than used as if it were still secret.
+    /// </summary>
+    private static void RefuseIfShared(string path)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+            UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & others) != 0)
+            throw new StartupException($"The key file {path} is accessible to other users (mode {Convert.ToString((int)mode, 8)}): " +
+                $"run `chmod 600 {path}` (and check who could have copied it), then start again.");
+    }
+
     /// <summary>Writes a new key file readable by this user only; never overwrites one.</summary>
     public static void Write(string path, byte[] key)
     {
@@ -49,6 +66,7 @@ public static class KeyFile
         writer.Write(Convert.ToBase64String(key));
         writer.Flush();
         ((FileStream)writer.BaseStream).Flush(flushToDisk: true);
+        Blobs.DirectoryFlush.Flush(Path.GetDirectoryName(path)!); // a key lost to a power cut would take every blob sealed under it
     }
 
     /// <summary>Creates the directory and any missing parents readable by this user only (the framework applies a mode to the last one only).</summary>

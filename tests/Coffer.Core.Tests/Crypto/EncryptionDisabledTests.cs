@@ -57,7 +57,7 @@ public sealed class EncryptionDisabledTests
         Assert.Null(created);
         var pipeline = new BlobPipeline(store, vault, Off);
         await using (var db = h.OpenDb())
-            await new KeyCheck(db, vault, Off, NullLogger<KeyCheck>.Instance).RunAsync(Ct);
+            await new KeyCheck(db, new KeyVaultHolder(vault), Off, NullLogger<KeyCheck>.Instance).RunAsync(Ct);
 
         await using (var opened = await pipeline.OpenAsync(sealedBlob, Ct))
             Assert.Equal(sealedContent, await Reads.ReadAllAsync(opened, 81920));

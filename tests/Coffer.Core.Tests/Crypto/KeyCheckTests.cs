@@ -17,7 +17,7 @@ public sealed class KeyCheckTests
     private static async Task RunCheckAsync(CoreHarness h, IKeyVault vault, KeySource provider = KeySource.File)
     {
         await using var db = h.OpenDb();
-        await new KeyCheck(db, vault, Options.Create(new EncryptionOptions { KeyProvider = provider }), NullLogger<KeyCheck>.Instance).RunAsync(Ct);
+        await new KeyCheck(db, new KeyVaultHolder(vault), Options.Create(new EncryptionOptions { KeyProvider = provider }), NullLogger<KeyCheck>.Instance).RunAsync(Ct);
     }
 
     private static async Task<string> UploadSealedAsync(CoreHarness h)
@@ -78,5 +78,23 @@ public sealed class KeyCheckTests
         Assert.Contains($"'{keyId}'", error.Message, StringComparison.Ordinal);
         Assert.Contains("is not the key", error.Message, StringComparison.Ordinal);
         Assert.Contains(where, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_KeyDirectoryEmptiedButFilesSealed_NamesTheMissingKeyAndCreatesNone()
+    {
+        await using var h = await StartAsync();
+        var keyId = await UploadSealedAsync(h);
+        var directory = new EncryptionOptions().KeyDirectoryFor(h.Root);
+        File.Move(KeyRing.PathOf(directory, keyId), Path.Combine(h.Root, "moved.key"));
+        var holder = new KeyVaultHolder(Options.Create(new EncryptionOptions()), Options.Create(new DataDirOptions { DataDir = h.Root }),
+            h.Clock, NullLogger<KeyVaultHolder>.Instance);
+
+        await using var db = h.OpenDb();
+        var error = await Assert.ThrowsAsync<StartupException>(() =>
+            new KeyCheck(db, holder, Options.Create(new EncryptionOptions()), NullLogger<KeyCheck>.Instance).RunAsync(Ct));
+
+        Assert.Contains($"'{keyId}'", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(directory)); // no fresh key hiding that the real one is gone
     }
 }

@@ -98,7 +98,7 @@ public sealed class KeyMaintenanceTests
         var retired = LoadVault(h);
         Assert.Equal([newKey], retired.KeyIds);
         await using (var db = h.OpenDb())
-            await new KeyCheck(db, retired, Options.Create(new EncryptionOptions()), NullLogger<KeyCheck>.Instance).RunAsync(Ct);
+            await new KeyCheck(db, new KeyVaultHolder(retired), Options.Create(new EncryptionOptions()), NullLogger<KeyCheck>.Instance).RunAsync(Ct);
         var pipeline = Pipeline(store, retired);
         var expected = await ContentByBlobAsync(h, items, contents);
         foreach (var blob in after)

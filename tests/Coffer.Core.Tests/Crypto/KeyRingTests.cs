@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Coffer.Core.Crypto;
 using Microsoft.Extensions.Time.Testing;
@@ -126,6 +127,24 @@ public sealed class KeyRingTests : IDisposable
         var error = Assert.ThrowsAny<Exception>(() => Load(Files(), createIfNone: true, out _));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.OtherWrite)]
+    [UnsupportedOSPlatform("windows")]
+    public void Load_KeyFileOthersCanReach_ThrowsStartupSayingChmod(UnixFileMode mode)
+    {
+        var id = KeyRing.CreateKeyFile(KeyDirectory, _clock);
+        var path = KeyRing.PathOf(KeyDirectory, id);
+        File.SetUnixFileMode(path, mode);
+
+        var error = Assert.Throws<StartupException>(() => Load(Files(), createIfNone: true, out _));
+
+        Assert.Contains($"chmod 600 {path}", error.Message, StringComparison.Ordinal);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal([id], Load(Files(), createIfNone: true, out _).KeyIds); // fixed as told, it loads
     }
 
     [Fact]
