@@ -119,7 +119,7 @@ internal sealed class OpeningStream : Stream
                 await StopReadAheadAsync();
                 await LoadAsync(segment, cancellationToken);
                 if (_streak >= ReadAheadAfter && segment + 1 < _segments)
-                    _ahead = SegmentReadAhead.Start(segment + 1, _segments, ReadAheadDepth, StoredSegmentSize, LoadSequentialAsync);
+                    _ahead = new SegmentReadAhead(segment + 1, _segments, ReadAheadDepth, StoredSegmentSize, LoadSequentialAsync);
             }
         }
         return CopyOut(buffer.Span, segment);

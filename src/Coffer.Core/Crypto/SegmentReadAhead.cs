@@ -22,7 +22,8 @@ internal sealed class SegmentReadAhead : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
-    private SegmentReadAhead(long first, long end, int depth, int bufferSize, SegmentLoader load)
+    /// <summary>Starts decrypting segments <paramref name="first"/> up to (not including) <paramref name="end"/>.</summary>
+    public SegmentReadAhead(long first, long end, int depth, int bufferSize, SegmentLoader load)
     {
         Next = first;
         _filled = Channel.CreateBounded<Filled>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true });
@@ -31,10 +32,6 @@ internal sealed class SegmentReadAhead : IAsyncDisposable
             _free.Writer.TryWrite(ArrayPool<byte>.Shared.Rent(bufferSize));
         _pump = Task.Run(() => PumpAsync(first, end, load, _stop.Token));
     }
-
-    /// <summary>Starts decrypting segments <paramref name="first"/> up to (not including) <paramref name="end"/>.</summary>
-    public static SegmentReadAhead Start(long first, long end, int depth, int bufferSize, SegmentLoader load) =>
-        new(first, end, depth, bufferSize, load);
 
     /// <summary>The segment the next <see cref="TakeAsync"/> returns.</summary>
     public long Next { get; private set; }
