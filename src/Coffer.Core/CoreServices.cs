@@ -2,6 +2,8 @@ using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
 using Coffer.Core.Drive;
+using Coffer.Core.Jobs;
+using Coffer.Core.Persistence;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,18 +19,21 @@ public static class CoreServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
-        services.AddSingleton(sp => new DownloadLinks.SigningKey(
-            KeyFile.LoadOrCreate(sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath, "url-signing.key", 32)));
+        services.AddSingleton<ServerKeys>();
+        services.AddSingleton(sp => new DownloadLinks.SigningKey(sp.GetRequiredService<ServerKeys>()[ServerKeys.UrlSigning]));
         services.AddScoped<AccountService>();
         services.AddScoped<AccessTokenService>();
         services.AddScoped<ItemLookup>();
         services.AddScoped<DriveService>();
         services.AddScoped<DownloadLinks>();
+        services.AddScoped<DirectTransfers>();
         services.AddScoped<BlobPipeline>();
         services.AddSingleton<IKeyVault>(sp => sp.GetRequiredService<KeyVaultHolder>().Vault);
         services.AddSingleton<KeyVaultHolder>();
         services.AddScoped<KeyCheck>();
         services.AddScoped<KeyMaintenance>();
+        services.AddSingleton(InstanceName.Create());
+        services.AddScoped<JobLeases>();
         return services;
     }
 

@@ -26,33 +26,66 @@ public static class DatabaseServices
 {
     public const string ConnectionStringName = "Coffer";
 
+    /// <summary>The session-level advisory lock start-up holds while it migrates (distinct from the write lock).</summary>
+    private const long MigrationLockKey = PostgresCofferDb.WriteLockKey + 1;
+
     public static IServiceCollection AddCofferDatabase(this IServiceCollection services, IConfiguration configuration)
     {
+        var provider = ConfigurationChoice.Read(configuration, DatabaseOptions.Section + ":Provider", DatabaseProvider.Sqlite);
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
-            .Validate(o => o.Provider == DatabaseProvider.Sqlite,
-                "Coffer:Database:Provider: only 'Sqlite' is available in this version ('Postgres' is planned).")
+            .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(connectionString),
+                "Coffer:Database:Provider is Postgres: set ConnectionStrings:Coffer (environment: ConnectionStrings__Coffer) " +
+                "to the Npgsql connection string, e.g. 'Host=db;Database=coffer;Username=coffer;Password=...'.")
             .ValidateOnStart();
 
-        services.AddDbContext<CofferDb, SqliteCofferDb>((sp, options) =>
+        if (provider == DatabaseProvider.Postgres)
         {
-            var dataDir = sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
-            var connectionString = configuration.GetConnectionString(ConnectionStringName)
-                ?? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "coffer.db"), Pooling = true }.ToString();
-            options.UseSqlite(connectionString);
-        });
+            services.AddDbContext<CofferDb, PostgresCofferDb>(options => options.UseNpgsql(connectionString ?? ""));
+        }
+        else
+        {
+            services.AddDbContext<CofferDb, SqliteCofferDb>((sp, options) =>
+            {
+                var dataDir = sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
+                options.UseSqlite(connectionString
+                    ?? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "coffer.db"), Pooling = true }.ToString());
+            });
+        }
         return services;
     }
 
-    /// <summary>Brings the schema up to date; run once at start-up before serving.</summary>
-    public static async Task MigrateCofferDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the schema up to date, then runs <paramref name="afterMigration"/> (first-run seeding)
+    /// while still holding the lock: on PostgreSQL a session advisory lock, so instances starting
+    /// together migrate and seed one after another instead of racing; SQLite's file is one process's.
+    /// </summary>
+    public static async Task MigrateCofferDatabaseAsync(
+        this IServiceProvider services, Func<CofferDb, Task> afterMigration, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
-        await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
+        if (db is PostgresCofferDb)
         {
-            // Write-ahead logging lets readers go on while an upload commits; it is a property of the file.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            await db.Database.OpenConnectionAsync(cancellationToken); // one connection: the lock, the migration and the seeding share it
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+                await afterMigration(db);
+            }
+            finally
+            {
+                // Pooled connections outlive Close: release explicitly (a dropped connection releases it too).
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
+            return;
         }
+
+        await db.Database.MigrateAsync(cancellationToken);
+        // Write-ahead logging lets readers go on while an upload commits; it is a property of the file.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        await afterMigration(db);
     }
 }

@@ -12,13 +12,15 @@ builder.Services
     .AddCofferOptions(builder.Configuration)
     .AddCofferCore()
     .AddCofferDatabase(builder.Configuration)
-    .AddLocalBlobStore()
+    .AddCofferStorage(builder.Configuration)
     .AddCofferHosting()
+    .AddCofferProxies(builder.Configuration)
     .AddCofferAuthentication()
     .AddCofferWeb();
 
 var app = builder.Build();
 
+app.UseCofferProxies();
 app.UseCofferHosting();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -30,6 +32,8 @@ app.MapCofferWeb();
 
 if (KeyCommands.IsKeyCommand(args))
     return await KeyCommands.RunAsync(app, args);
+if (BackupCommands.IsBackupCommand(args))
+    return await BackupCommands.RunAsync(app, args);
 return await app.RunCofferAsync();
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

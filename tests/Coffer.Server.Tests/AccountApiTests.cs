@@ -143,10 +143,11 @@ public sealed class AccountApiTests : IDisposable
     [Fact]
     public async Task Tokens_StoredOnlyAsHashes()
     {
-        var user = await _app.NewUserAsync();
+        using var app = new CofferApp(StackKind.Embedded, null); // reads the database file, byte by byte
+        var user = await app.NewUserAsync();
 
-        var database = await File.ReadAllBytesAsync(Path.Combine(_app.DataDir, "coffer.db"));
-        var wal = Path.Combine(_app.DataDir, "coffer.db-wal");
+        var database = await File.ReadAllBytesAsync(Path.Combine(app.DataDir, "coffer.db"));
+        var wal = Path.Combine(app.DataDir, "coffer.db-wal");
         var all = File.Exists(wal) ? [.. database, .. await File.ReadAllBytesAsync(wal)] : database;
         var secret = System.Text.Encoding.UTF8.GetBytes(user.Token["cof_".Length..]);
         Assert.Equal(-1, all.AsSpan().IndexOf(secret));

@@ -28,7 +28,7 @@ public sealed class EncryptionTests
 
         var item = await user.UploadAsync("secret.txt", content);
 
-        var stored = await File.ReadAllBytesAsync(Assert.Single(app.BlobFiles()), TestContext.Current.CancellationToken);
+        var stored = app.ReadStoredBlob(Assert.Single(app.StoredBlobs()));
         Assert.False(Contains(stored, Marker), "The stored blob contains the plaintext.");
         Assert.True(stored.Length > content.Length, "A sealed blob carries a header and a tag per segment.");
         Assert.Equal(content, await user.Client.GetByteArrayAsync($"/api/v1/items/{item.Id}/content", TestContext.Current.CancellationToken));
@@ -53,7 +53,7 @@ public sealed class EncryptionTests
             {
                 user = await off.NewUserAsync("owner@example.com");
                 plainId = (await user.UploadAsync("old.txt", plain)).Id;
-                Assert.Contains(off.BlobFiles(), f => Contains(File.ReadAllBytes(f), Marker));
+                Assert.Contains(off.StoredBlobs(), f => Contains(off.ReadStoredBlob(f), Marker));
             }
 
             using var on = new CofferApp(dataDir);
@@ -64,7 +64,7 @@ public sealed class EncryptionTests
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
             Assert.Equal(plain, await client.GetByteArrayAsync($"/api/v1/items/{plainId}/content", TestContext.Current.CancellationToken));
-            Assert.Single(on.BlobFiles(), f => Contains(File.ReadAllBytes(f), Marker)); // only the old one
+            Assert.Single(on.StoredBlobs(), f => Contains(on.ReadStoredBlob(f), Marker)); // only the old one
         }
         finally
         {
@@ -79,10 +79,10 @@ public sealed class EncryptionTests
         app.UseKestrel(0);
         var user = await app.NewUserAsync();
         var item = await user.UploadAsync("big.bin", MarkedContent(1_000_000));
-        var blob = Assert.Single(app.BlobFiles());
+        var blob = Assert.Single(app.StoredBlobs());
 
         // A flipped bit far into the file: the response has started, so the transfer breaks off.
-        await FlipByteAsync(blob, 900_000);
+        FlipByte(app, blob, 900_000);
         using (var response = await user.Client.GetAsync($"/api/v1/items/{item.Id}/content", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -90,7 +90,7 @@ public sealed class EncryptionTests
         }
 
         // A flipped bit in the first segment: found before anything is sent, so a clear 500.
-        await FlipByteAsync(blob, 100);
+        FlipByte(app, blob, 100);
         var early = await user.Client.GetAsync($"/api/v1/items/{item.Id}/content", TestContext.Current.CancellationToken);
         var problem = await Problem.AssertAsync(early, HttpStatusCode.InternalServerError);
         Assert.Contains("integrity", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed class EncryptionTests
         var dataDir = Directory.CreateTempSubdirectory("coffer-keys-").FullName;
         try
         {
-            using (var app = new CofferApp(dataDir))
+            using (var app = new CofferApp(StackKind.Embedded, dataDir)) // the server process below runs on the embedded defaults
             {
                 var user = await app.NewUserAsync();
                 await user.UploadAsync("a.txt", "content");
@@ -139,16 +139,14 @@ public sealed class EncryptionTests
         var item = await user.UploadAsync("env.txt", content);
 
         Assert.False(Directory.Exists(Path.Combine(app.DataDir, "keys", "encryption")), "No key file is written when keys come from the environment.");
-        Assert.False(Contains(await File.ReadAllBytesAsync(Assert.Single(app.BlobFiles()), TestContext.Current.CancellationToken), Marker));
+        Assert.False(Contains(app.ReadStoredBlob(Assert.Single(app.StoredBlobs())), Marker));
         Assert.Equal(content, await user.Client.GetByteArrayAsync($"/api/v1/items/{item.Id}/content", TestContext.Current.CancellationToken));
     }
 
-    private static async Task FlipByteAsync(string path, long offset)
+    private static void FlipByte(CofferApp app, string blob, int offset)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x01));
+        var bytes = app.ReadStoredBlob(blob);
+        bytes[offset] ^= 0x01;
+        app.ReplaceStoredBlob(blob, bytes);
     }
 }

@@ -22,9 +22,15 @@ public sealed class HostingTests : IDisposable
     [Fact]
     public async Task Health_Ready_Is503WhenTheBlobStoreCannotBeWritten()
     {
-        var client = _app.CreateClient();
-        Directory.Delete(_app.BlobDir, recursive: true);
-        await File.WriteAllTextAsync(_app.BlobDir, "a file where the blob directory should be");
+        // On disk: a file where the blob directory should be. On S3: a bucket that does not exist.
+        using var noBucket = _app.Stack == StackKind.ScaleOut ? new CofferApp(("Coffer:Storage:S3:Bucket", "coffer-no-such-bucket")) : null;
+        var client = (noBucket ?? _app).CreateClient();
+        if (noBucket is null)
+        {
+            if (Directory.Exists(_app.BlobDir))
+                Directory.Delete(_app.BlobDir, recursive: true);
+            await File.WriteAllTextAsync(_app.BlobDir, "a file where the blob directory should be");
+        }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
@@ -84,7 +90,7 @@ public sealed class HostingTests : IDisposable
         var item = await user.ChildrenAsync();
         await user.Client.PostAsync($"/api/v1/items/{item.Items[0].Id}/download-url", null);
 
-        var keyFile = Path.Combine(_app.DataDir, "keys", "url-signing.key");
+        var keyFile = Assert.Single(Directory.GetFiles(Path.Combine(_app.DataDir, "keys", "encryption"), "*.key"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_app.DataDir));
     }
@@ -96,13 +102,37 @@ public sealed class HostingTests : IDisposable
 /// </summary>
 public sealed class ConfigurationValidationTests
 {
+    [Fact]
+    public async Task Start_OnPostgresWithKeyFilesInTheDataDirectory_ExitsAskingForSharedKeys()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
+        try
+        {
+            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), ("Coffer__Database__Provider", "Postgres"),
+                ("ConnectionStrings__Coffer", "Host=127.0.0.1;Port=1;Database=unused"));
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Coffer:Encryption:KeyProvider=Environment", output, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dataDir, "keys", "encryption")), "No key may be made that other instances would not know.");
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("Coffer__Registration", "Sometimes", "Coffer:Registration")]
     [InlineData("Coffer__Limits__MaxUploadBytes", "-1", "Coffer:Limits:MaxUploadBytes")]
     [InlineData("Coffer__Limits__MaxUploadBytes", "ten", "Coffer:Limits:MaxUploadBytes")]
     [InlineData("Coffer__Database__Provider", "Oracle", "Coffer:Database:Provider")]
     [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
-    [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:Provider")]
+    [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:S3:Bucket")]
+    [InlineData("Coffer__Storage__Provider", "Azure", "Coffer:Storage:Provider")]
+    [InlineData("Coffer__Backup__Provider", "Tape", "Coffer:Backup:Provider")]
+    [InlineData("Coffer__TrustedProxies", "nginx", "Coffer:TrustedProxies")]
+    [InlineData("Coffer__Backup__Provider", "Local", "Coffer:Backup:Directory")]
+    [InlineData("Coffer__Backup__Provider", "S3", "Coffer:Backup:S3:Bucket")]
     [InlineData("Coffer__Quota__DefaultBytes", "1000000", "Coffer:Quota:DefaultBytes")]
     [InlineData("Coffer__Encryption__KeyProvider", "Environment", "Coffer__Encryption__Keys__")]
     [InlineData("Coffer__Encryption__KeyProvider", "Vault", "Coffer:Encryption:KeyProvider")]
@@ -143,14 +173,20 @@ public sealed class ConfigurationValidationTests
     }
 
     /// <summary>Starts the server build that sits beside the tests; a valid configuration would keep it running, so it is stopped after a minute.</summary>
-    internal static async Task<(int ExitCode, string Output)> RunServerAsync(params (string Name, string Value)[] environment)
+    internal static Task<(int ExitCode, string Output)> RunServerAsync(params (string Name, string Value)[] environment) =>
+        RunServerAsync(["--urls", "http://127.0.0.1:0"], environment);
+
+    /// <summary>Runs the server's executable with <paramref name="arguments"/> (a command such as <c>backup restore</c>) until it exits.</summary>
+    internal static async Task<(int ExitCode, string Output)> RunServerAsync(string[] arguments, IEnumerable<(string Name, string Value)> environment)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Coffer.Server.dll"), "--urls", "http://127.0.0.1:0" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Coffer.Server.dll") },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
         using var process = System.Diagnostics.Process.Start(start)!;

@@ -37,7 +37,7 @@ public sealed class ItemApiTests : IDisposable
         var json = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement;
 
         Assert.Equal(
-            ["id", "name", "kind", "parentId", "path", "size", "contentType", "sha256", "created", "modified"],
+            ["id", "name", "kind", "parentId", "path", "size", "contentType", "sha256", "created", "modified", "replicated"],
             json.EnumerateObject().Select(p => p.Name));
         Assert.Equal("file", json.GetProperty("kind").GetString());
         Assert.Equal(folder.Id, json.GetProperty("parentId").GetString());
@@ -141,7 +141,7 @@ public sealed class ItemApiTests : IDisposable
         await Problem.AssertAsync(implicitFail, HttpStatusCode.Conflict, "name");
         await Problem.AssertAsync(explicitFail, HttpStatusCode.Conflict, "name");
         Assert.Equal("original", await user.Client.GetStringAsync($"/api/v1/items/{original.Id}/content"));
-        Assert.Single(_app.BlobFiles());
+        Assert.Single(_app.StoredBlobs());
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class ItemApiTests : IDisposable
         Assert.Equal(9, replaced.Size);
         Assert.NotEqual(original.Sha256, replaced.Sha256);
         Assert.Equal("replaced!", await user.Client.GetStringAsync($"/api/v1/items/{original.Id}/content"));
-        Assert.Single(_app.BlobFiles()); // the old content's blob is gone
+        Assert.Single(_app.StoredBlobs()); // the old content's blob is gone
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed class ItemApiTests : IDisposable
         var response = await user.PutAsync("a.txt", "x"u8.ToArray(), conflict: "overwrite");
 
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "conflict");
-        Assert.Empty(_app.BlobFiles());
+        Assert.Empty(_app.StoredBlobs());
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class ItemApiTests : IDisposable
         var response = await user.PutAsync("a.txt", "x"u8.ToArray(), Guid.NewGuid().ToString());
 
         await Problem.AssertAsync(response, HttpStatusCode.NotFound);
-        Assert.Empty(_app.BlobFiles());
+        Assert.Empty(_app.StoredBlobs());
     }
 
     [Fact]
@@ -513,7 +513,7 @@ public sealed class ItemApiTests : IDisposable
         foreach (var id in new[] { a.Id, b.Id, deep.Id, top.Id })
             Assert.Equal(HttpStatusCode.NotFound, (await user.Client.GetAsync($"/api/v1/items/{id}")).StatusCode);
         Assert.Equal([keep.Id], (await user.ChildrenAsync()).Items.Select(i => i.Id));
-        Assert.Single(_app.BlobFiles());
+        Assert.Single(_app.StoredBlobs());
     }
 
     [Fact]

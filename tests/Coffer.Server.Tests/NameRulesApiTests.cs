@@ -49,13 +49,13 @@ public sealed class NameRulesApiTests : IClassFixture<NameRulesApiTests.App>
     public async Task Upload_BadName_Is400AndStoresNothing(string name)
     {
         var user = await _app.NewUserAsync();
-        var before = _app.BlobFiles().Count;
+        var before = _app.StoredBlobs().Count;
 
         var response = await user.PutAsync(name, "content"u8.ToArray());
 
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "name");
         Assert.Empty((await user.ChildrenAsync()).Items);
-        Assert.Equal(before, _app.BlobFiles().Count);
+        Assert.Equal(before, _app.StoredBlobs().Count);
     }
 
     [Theory]

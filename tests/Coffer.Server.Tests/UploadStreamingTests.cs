@@ -33,7 +33,7 @@ public sealed class UploadStreamingTests : IDisposable
         var problem = await Problem.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("8388608", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty((await user.ChildrenAsync()).Items);
-        Assert.Empty(_app.BlobFiles());
+        Assert.Empty(_app.StoredBlobs());
     }
 
     [Fact]
@@ -92,9 +92,9 @@ public sealed class UploadStreamingTests : IDisposable
     /// <summary>The server notices a dropped client asynchronously; give its clean-up a moment to run.</summary>
     private async Task AssertNoBlobFilesAsync()
     {
-        for (var i = 0; i < 100 && _app.BlobFiles().Count > 0; i++)
+        for (var i = 0; i < 100 && _app.StoredBlobs().Count > 0; i++)
             await Task.Delay(100);
-        Assert.Empty(_app.BlobFiles());
+        Assert.Empty(_app.StoredBlobs());
     }
 
     /// <summary>Cancels the token once the given number of bytes has been read from it.</summary>

@@ -19,4 +19,12 @@ public sealed class Blob
 
     public byte[]? WrappedKey { get; set; }
     public DateTimeOffset Created { get; set; }
+
+    /// <summary>When a verified copy reached the backup store; null while none has (or no backup is configured).</summary>
+    public DateTimeOffset? ReplicatedAt { get; set; }
+
+    /// <summary>Failed copies so far; the next try waits longer each time (<see cref="ReplicationDue"/>).</summary>
+    public int ReplicationAttempts { get; set; }
+
+    public DateTimeOffset? ReplicationDue { get; set; }
 }

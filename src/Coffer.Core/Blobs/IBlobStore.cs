@@ -21,6 +21,12 @@ public interface IBlobStore
 
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The completed blobs whose keys start with <paramref name="prefix"/> (say <c>u/{owner}/</c>,
+    /// or "" for all), in no particular order; blobs still being written are not listed.
+    /// </summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>Throws when the store cannot be reached or written; used by readiness checks.</summary>
     Task CheckHealthAsync(CancellationToken cancellationToken);
 }
@@ -33,3 +39,6 @@ public interface IBlobWriter : IAsyncDisposable
     /// <summary>Makes the blob durable and visible under its key.</summary>
     Task CompleteAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A blob as the store sees it: its key and how many bytes it takes there.</summary>
+public sealed record StoredObject(string Key, long Size);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -16,8 +17,7 @@ public sealed partial class LocalBlobStore : IBlobStore
     public LocalBlobStore(string root, ILogger<LocalBlobStore> logger)
     {
         _root = Path.GetFullPath(root) + Path.DirectorySeparatorChar;
-        _logger = logger;
-        Directory.CreateDirectory(_root);
+        _logger = logger; // the directory is made on first write, so a store on a missing disk fails its writes, not the server's start
     }
 
     public Task<IBlobWriter> BeginWriteAsync(string key, CancellationToken cancellationToken)
@@ -56,8 +56,33 @@ public sealed partial class LocalBlobStore : IBlobStore
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(File.Exists(PathOf(key)));
 
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+            yield break;
+        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (!BlobKey.IsValid(key) || !key.StartsWith(prefix, StringComparison.Ordinal))
+                continue; // partial files, health probes
+            long size;
+            try
+            {
+                size = new FileInfo(file).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // deleted while listing
+            }
+            await Task.Yield();
+            yield return new StoredObject(key, size);
+        }
+    }
+
     public async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
+        Directory.CreateDirectory(_root);
         var probe = Path.Combine(_root, ".health-" + Guid.NewGuid().ToString("N"));
         await File.WriteAllBytesAsync(probe, [1], cancellationToken);
         File.Delete(probe);
@@ -67,6 +92,8 @@ public sealed partial class LocalBlobStore : IBlobStore
     public int RemoveAbandonedPartials()
     {
         var removed = 0;
+        if (!Directory.Exists(_root))
+            return removed;
         foreach (var file in Directory.EnumerateFiles(_root, "*" + PartialSuffix, SearchOption.AllDirectories))
         {
             File.Delete(file);

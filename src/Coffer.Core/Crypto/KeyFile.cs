@@ -10,17 +10,6 @@ public static class KeyFile
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = OwnerOnly | UnixFileMode.UserExecute;
 
-    /// <summary>Reads the key named <paramref name="name"/> in {DataDir}/keys, creating it with <paramref name="bytes"/> random bytes if it does not exist.</summary>
-    public static byte[] LoadOrCreate(string dataDir, string name, int bytes)
-    {
-        var path = Path.Combine(dataDir, "keys", name);
-        if (File.Exists(path))
-            return Read(path, bytes);
-        var created = System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes);
-        Write(path, created);
-        return created;
-    }
-
     /// <summary>Reads a key file: base64 of exactly <paramref name="bytes"/> bytes, readable by its owner only.</summary>
     public static byte[] Read(string path, int bytes)
     {

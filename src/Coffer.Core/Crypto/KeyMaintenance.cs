@@ -101,7 +101,13 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
             blob.StoreKey = sealedCopy.Key;
             blob.KeyId = sealedCopy.KeyId;
             blob.WrappedKey = sealedCopy.WrappedKey;
+            blob.ReplicatedAt = null; // the sealed object is new: the backup needs it too
+            blob.ReplicationDue = null;
+            blob.ReplicationAttempts = 0;
             await db.SaveChangesAsync(cancellationToken); // the row points at the sealed copy before the plaintext goes
+            var versions = db.FileVersions.Where(v => v.BlobId == blob.Id).Select(v => v.Id);
+            await db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
+                .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, false), cancellationToken);
             sealedCopy = null;
             await store.DeleteAsync(plainKey, cancellationToken);
             return true;

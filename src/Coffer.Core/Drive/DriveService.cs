@@ -88,9 +88,19 @@ public sealed partial class DriveService(
             throw NameTaken(name);
 
         var blob = await pipeline.StoreAsync(userId, content, maxBytes, cancellationToken);
+        return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes a complete blob (streamed through the pipeline, or uploaded straight to the store)
+    /// the content of <paramref name="name"/> in the folder; if that fails, the blob is deleted.
+    /// </summary>
+    public async Task<UploadResult> CommitAsync(
+        Guid userId, Guid folderId, string name, StoredBlob blob, ConflictMode conflict, CancellationToken cancellationToken)
+    {
         try
         {
-            return await CommitUploadAsync(userId, folder.Id, name, blob, conflict, cancellationToken);
+            return await CommitUploadAsync(userId, folderId, name, blob, conflict, cancellationToken);
         }
         catch
         {
@@ -250,6 +260,7 @@ public sealed partial class DriveService(
             item.CurrentVersionId = version.Id;
             item.Size = stored.Size;
             item.Sha256 = stored.Sha256;
+            item.Replicated = false;
             item.ContentType = contentTypes.Resolve(targetName);
             item.Modified = now;
 
@@ -335,7 +346,7 @@ public sealed partial class DriveService(
     /// Deleting blobs whose metadata is gone (or never committed) must not fail the request:
     /// a blob left behind is an orphan for garbage collection, not an error for the user.
     /// </summary>
-    private async Task DeleteBlobsQuietlyAsync(IReadOnlyList<string> keys)
+    internal async Task DeleteBlobsQuietlyAsync(IReadOnlyList<string> keys)
     {
         foreach (var key in keys)
         {
@@ -352,7 +363,7 @@ public sealed partial class DriveService(
 
     private static NotFoundException VersionGone() => new("That version of the file no longer exists.");
 
-    private static ConflictException NameTaken(string name) =>
+    internal static ConflictException NameTaken(string name) =>
         new("An item with that name already exists.", $"'{name}' already exists in this folder.", "name");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete blob {BlobKey}; it is left for garbage collection")]

@@ -30,5 +30,8 @@ public sealed class Item
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Modified { get; set; }
 
+    /// <summary>The current content has a verified copy in the backup store (copied from its blob's state).</summary>
+    public bool Replicated { get; set; }
+
     public bool IsRoot => ParentId is null;
 }

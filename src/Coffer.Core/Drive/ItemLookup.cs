@@ -90,10 +90,12 @@ public sealed class ItemLookup(CofferDb db)
             names.Add(name);
             if (names.Count > MaxDepth)
                 throw TooDeep(item.Id);
-            (name, parentId) = await db.Items.AsNoTracking()
+            // An anonymous type, not a tuple: every provider can read it (PostgreSQL would read a tuple as a record).
+            var parent = await db.Items.AsNoTracking()
                 .Where(i => i.Id == id)
-                .Select(i => ValueTuple.Create(i.Name, i.ParentId))
+                .Select(i => new { i.Name, i.ParentId })
                 .SingleAsync(cancellationToken);
+            (name, parentId) = (parent.Name, parent.ParentId);
         }
         names.Reverse();
         return DrivePath.Join(names);

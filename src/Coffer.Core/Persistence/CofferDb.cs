@@ -1,6 +1,8 @@
 using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
+using Coffer.Core.Jobs;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -10,13 +12,19 @@ namespace Coffer.Core.Persistence;
 /// The metadata store. Provider-neutral: each database provider derives from it in Coffer.Data
 /// and owns its migrations there.
 /// </summary>
-public abstract class CofferDb(DbContextOptions options) : DbContext(options)
+public abstract class CofferDb(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
     public DbSet<Item> Items => Set<Item>();
     public DbSet<FileVersion> FileVersions => Set<FileVersion>();
     public DbSet<Blob> Blobs => Set<Blob>();
+    public DbSet<DirectUpload> DirectUploads => Set<DirectUpload>();
+    public DbSet<JobLease> JobLeases => Set<JobLease>();
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
+    /// <summary>The keys that seal session cookies and antiforgery tokens, shared by every instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>
     /// A transaction that holds the database's write lock from its start, so a check and the
@@ -74,6 +82,30 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options)
             blob.HasIndex(b => b.KeyId); // rotation finds the blobs still under an old key
             blob.Property(b => b.StoreKey).HasMaxLength(200);
             blob.HasIndex(b => b.StoreKey).IsUnique();
+            blob.HasIndex(b => new { b.ReplicatedAt, b.ReplicationDue }); // the replication queue
+        });
+
+        modelBuilder.Entity<DirectUpload>(upload =>
+        {
+            upload.Property(u => u.Name).HasMaxLength(1024);
+            upload.Property(u => u.StoreKey).HasMaxLength(200);
+            upload.Property(u => u.StoreUploadId).HasMaxLength(1024);
+            upload.HasIndex(u => u.Expires);
+            upload.HasOne<User>().WithMany().HasForeignKey(u => u.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<JobLease>(lease =>
+        {
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(100);
+            lease.Property(l => l.Holder).HasMaxLength(200);
+            lease.Property(l => l.LastOutcome).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<ServerKey>(key =>
+        {
+            key.HasKey(k => k.Name);
+            key.Property(k => k.Name).HasMaxLength(100);
         });
     }
 }

@@ -25,6 +25,7 @@ public static class ItemEndpoints
         items.MapPatch("/{id}", Update);
         items.MapDelete("/{id}", Delete);
         items.MapPost("/{id}/download-url", CreateDownloadUrl);
+        items.MapDirectUploadEndpoints();
         return items;
     }
 
@@ -89,12 +90,16 @@ public static class ItemEndpoints
         return TypedResults.NoContent();
     }
 
+    /// <summary>A pre-signed store URL when the file's bytes are plaintext in a store that can sign; otherwise the server's own signed URL.</summary>
     public static async Task<Ok<DownloadUrlDto>> CreateDownloadUrl(
-        string id, [FromBody] DownloadUrlRequest? body, ClaimsPrincipal user, DownloadLinks links, HttpRequest request,
-        CancellationToken cancellationToken)
+        string id, [FromBody] DownloadUrlRequest? body, ClaimsPrincipal user, DownloadLinks links, DirectTransfers direct,
+        HttpRequest request, CancellationToken cancellationToken)
     {
         var (grant, signature) = await links.CreateAsync(user.UserId(), id, body?.ExpiresInSeconds, cancellationToken);
-        return TypedResults.Ok(new DownloadUrlDto(SignedDownloadEndpoints.UrlFor(request, grant, signature), grant.Expires));
+        var url = await direct.DownloadUrlAsync(grant, cancellationToken) is { } storeUrl
+            ? storeUrl.AbsoluteUri
+            : SignedDownloadEndpoints.UrlFor(request, grant, signature);
+        return TypedResults.Ok(new DownloadUrlDto(url, grant.Expires));
     }
 
     /// <summary>
@@ -134,7 +139,7 @@ public static class ItemEndpoints
         return only.From is { } from ? from >= length : only.To == 0 || length == 0;
     }
 
-    private static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
+    internal static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch
     {
         null or "fail" => ConflictMode.Fail,
         "rename" => ConflictMode.Rename,

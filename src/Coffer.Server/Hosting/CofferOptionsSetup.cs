@@ -16,8 +16,6 @@ public static class CofferOptionsSetup
 
         // Keys of the public contract whose features are not built yet: refuse what cannot be honoured.
         services.AddOptions<PlannedFeatureOptions>().Bind(configuration.GetSection(PlannedFeatureOptions.Section))
-            .Validate(o => o.Storage.Provider == "Local",
-                "Coffer:Storage:Provider: only 'Local' is available in this version ('S3' is planned).")
             .Validate(o => o.Quota.DefaultBytes == 0,
                 "Coffer:Quota:DefaultBytes: quotas are not available in this version yet; leave it 0.")
             .ValidateOnStart();
@@ -26,6 +24,10 @@ public static class CofferOptionsSetup
             .ValidateDataAnnotations()
             .Validate(o => o.KeyProvider == KeySource.File || o.KeyDirectory is null,
                 "Coffer:Encryption:KeyDirectory applies to KeyProvider=File only.")
+            .Validate(o => !SharedDatabase(configuration) || !o.Enabled || o.KeyProvider != KeySource.File || o.KeyDirectory is not null,
+                "Coffer:Database:Provider is Postgres, so instances may share the data and must share the encryption keys: set " +
+                "Coffer:Encryption:KeyProvider=Environment with the same Coffer__Encryption__Keys__{id} on every instance, or " +
+                "Coffer:Encryption:KeyDirectory to a directory every instance reads (a key made in one data directory would be unknown to the others).")
             .ValidateOnStart();
 
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
@@ -34,18 +36,16 @@ public static class CofferOptionsSetup
         return services;
     }
 
+    /// <summary>A database other instances may use too (so per-instance key files would not do).</summary>
+    private static bool SharedDatabase(IConfiguration configuration) =>
+        string.Equals(configuration["Coffer:Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Settings API.md names for features still to come, read only to refuse them.</summary>
     internal sealed class PlannedFeatureOptions
     {
         public const string Section = "Coffer";
 
-        public StorageSettings Storage { get; set; } = new();
         public QuotaSettings Quota { get; set; } = new();
-
-        internal sealed class StorageSettings
-        {
-            public string Provider { get; set; } = "Local";
-        }
 
         internal sealed class QuotaSettings
         {

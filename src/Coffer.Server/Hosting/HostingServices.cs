@@ -2,6 +2,7 @@ using Coffer.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coffer.Core.Drive;
+using Coffer.Server.Jobs;
 using Coffer.Server.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
@@ -52,7 +53,7 @@ public static partial class HostingServices
         services.AddSingleton<IContentTypeMap, ExtensionContentTypeMap>();
         services.AddSingleton<DataDirLock>();
         services.AddHostedService<StartupTasks>();
-        services.AddHostedService<SealExistingJob>();
+        services.AddCofferJobs();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<BlobStoreHealthCheck>("blob-store", tags: [ReadyTag]);
@@ -94,6 +95,13 @@ public static partial class HostingServices
         catch (OptionsValidationException ex)
         {
             var failures = string.Join(" ", ex.Failures);
+            LogConfigurationError(app.Logger, failures);
+            return 1;
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Several option classes failed at once: say every problem, one line.
+            var failures = string.Join(" ", ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
             LogConfigurationError(app.Logger, failures);
             return 1;
         }

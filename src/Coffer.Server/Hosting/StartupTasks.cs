@@ -1,7 +1,7 @@
 using Coffer.Core;
 using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
-using Coffer.Core.Drive;
+using Coffer.Core.Persistence;
 using Coffer.Data;
 using Microsoft.Extensions.Options;
 
@@ -17,11 +17,18 @@ internal sealed partial class StartupTasks(
     {
         LogDataDir(dataDir.Value.FullPath);
         services.GetRequiredService<DataDirLock>().AcquireForServer();
-        await services.MigrateCofferDatabaseAsync(cancellationToken);
+        await PrepareDatabaseAsync(services, cancellationToken);
         services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
-        _ = services.GetRequiredService<DownloadLinks.SigningKey>(); // created now, or a damaged key file stops start-up
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<KeyCheck>().RunAsync(cancellationToken);
+    }
+
+    /// <summary>Schema up to date and the shared server keys loaded (created on first run): before anything reads either.</summary>
+    internal static Task PrepareDatabaseAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var dataDir = services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
+        return services.MigrateCofferDatabaseAsync(
+            db => services.GetRequiredService<ServerKeys>().LoadAsync(db, dataDir, cancellationToken), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

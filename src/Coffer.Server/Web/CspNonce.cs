@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Coffer.Core.Drive;
 
 namespace Coffer.Server.Web;
 
@@ -20,11 +21,16 @@ public static class CspNonce
         return nonce;
     }
 
-    /// <summary>The page policy: nothing inline, nothing from elsewhere, scripts and styles by nonce only, no plugins or framing.</summary>
+    /// <summary>
+    /// The page policy: nothing inline, nothing from elsewhere, scripts and styles by nonce only, no
+    /// plugins or framing. The one exception: where direct uploads are offered, scripts may send to
+    /// the object store's origin (the pre-signed part URLs).
+    /// </summary>
     public static string PagePolicy(HttpContext context)
     {
         var nonce = Get(context);
+        var store = context.RequestServices.GetRequiredService<DirectTransfers>().UploadOrigin is { } origin ? " " + origin : "";
         return $"default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'nonce-{nonce}'; img-src 'self' data: blob:; " +
-            "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            $"font-src 'self'; connect-src 'self'{store}; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     }
 }

@@ -1,11 +1,8 @@
-using Coffer.Core;
+using Coffer.Core.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Web;
 
@@ -25,11 +22,9 @@ public static class WebModule
             o.Conventions.ConfigureFilter(new RefuseUnknownHandlers());
         });
 
-        // Session cookies and antiforgery tokens are sealed with keys kept beside the other server keys,
-        // so sessions survive a restart.
-        services.AddDataProtection().SetApplicationName("Coffer");
-        services.AddOptions<KeyManagementOptions>().Configure<IOptions<DataDirOptions>, ILoggerFactory>((o, dataDir, logs) =>
-            o.XmlRepository = new DataDirKeyRepository(dataDir, logs));
+        // Session cookies, antiforgery tokens and other protected payloads are sealed with keys kept in
+        // the database, so they survive a restart and every instance reads what any other wrote.
+        services.AddDataProtection().SetApplicationName("Coffer").PersistKeysToDbContext<CofferDb>();
         return services;
     }
 
@@ -71,21 +66,6 @@ public static class WebModule
     private sealed class PageMarker
     {
         public static readonly PageMarker Instance = new();
-    }
-
-    /// <summary>
-    /// The data-protection keys in {DataDir}/keys/data-protection, found on first use: the
-    /// framework builds its key manager while endpoints are mapped, before a wrong DataDir has been
-    /// reported by the options validation that runs at start.
-    /// </summary>
-    private sealed class DataDirKeyRepository(IOptions<DataDirOptions> dataDir, ILoggerFactory logs) : IXmlRepository
-    {
-        private readonly Lazy<FileSystemXmlRepository> _files = new(() =>
-            new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(dataDir.Value.FullPath, "keys", "data-protection")), logs));
-
-        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => _files.Value.GetAllElements();
-
-        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName) => _files.Value.StoreElement(element, friendlyName);
     }
 
     /// <summary>A POST (or a ?handler=) a page has no method for is a 405, not a page rendered without its data.</summary>

@@ -28,7 +28,12 @@ public class CofferServer : CofferApp
     }
 
     protected CofferServer(bool fakeClock, params (string Key, string? Value)[] settings)
-        : base(settings)
+        : this(TestStack.Current, fakeClock, settings)
+    {
+    }
+
+    protected CofferServer(StackKind stack, bool fakeClock, params (string Key, string? Value)[] settings)
+        : base(stack, null, settings)
     {
         _fakeClock = fakeClock;
         UseKestrel(0);

@@ -1,9 +1,12 @@
 using System.Net;
+using Coffer.Core.Persistence;
 using Coffer.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffer.Server.Tests.Web;
 
-/// <summary>Sessions are sealed with data-protection keys kept in the data directory, so a restart signs nobody out.</summary>
+/// <summary>Sessions are sealed with data-protection keys kept in the database, so a restart signs nobody out.</summary>
 public sealed class SessionPersistenceTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("coffer-test-").FullName;
@@ -21,21 +24,17 @@ public sealed class SessionPersistenceTests : IDisposable
     }
 
     [Fact]
-    public async Task FirstRun_PersistsTheSessionKeysInTheDataDir()
+    public async Task FirstRun_PersistsTheSessionKeysInTheDatabase()
     {
         using var app = new CofferApp(_dataDir);
         using var browser = new WebSession(app);
 
         await browser.SignedUpAsync("keys@example.com");
 
-        var keys = Path.Combine(_dataDir, "keys", "data-protection");
-        Assert.True(Directory.Exists(keys), $"{keys} was not created.");
-        var files = Directory.GetFiles(keys, "key-*.xml");
-        Assert.NotEmpty(files);
-        if (OperatingSystem.IsWindows())
-            return;
-        foreach (var file in files)
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file)); // session keys: owner only
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+        Assert.NotEmpty(await db.DataProtectionKeys.ToListAsync(TestContext.Current.CancellationToken));
+        Assert.False(Directory.Exists(Path.Combine(_dataDir, "keys", "data-protection")), "Session keys are shared through the database, not kept per instance.");
     }
 
     [Fact]

@@ -11,8 +11,11 @@ namespace Coffer.Server.Web.Pages;
 /// page; the script asks the "Rows" handler for the next ones as the reader scrolls, so a folder
 /// of 10,000 items opens as fast as one of ten. Sorting is a link (the order lives in the URL).
 /// </summary>
-public sealed class FilesModel(ItemLookup lookup, AccountService accounts) : PageModel
+public sealed class FilesModel(ItemLookup lookup, AccountService accounts, DirectTransfers direct) : PageModel
 {
+    /// <summary>The upload script sends files straight to the object store (see upload.js).</summary>
+    public bool DirectUploads => direct.UploadsAvailable;
+
     public const int PageSize = 200;
 
     public Item Folder { get; private set; } = null!;

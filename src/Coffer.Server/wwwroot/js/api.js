@@ -28,6 +28,12 @@ export async function errorFrom(response) {
 }
 
 export async function api(method, path, body) {
+  const response = await apiResponse(method, path, body);
+  return response.status === 204 ? null : response.json();
+}
+
+/** Like api(), for callers that need the answer's status as well (201 created vs 200 replaced). */
+export async function apiResponse(method, path, body) {
   const headers = { [antiforgeryHeader]: antiforgery(), Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
@@ -39,7 +45,7 @@ export async function api(method, path, body) {
     throw new ApiError(0, { title: 'The server could not be reached.', detail: 'Check your connection and try again.' });
   }
   if (!response.ok) throw await errorFrom(response);
-  return response.status === 204 ? null : response.json();
+  return response;
 }
 
 export const headersForUpload = () => ({ [antiforgeryHeader]: antiforgery() });

@@ -1,10 +1,14 @@
 // Uploads: files and whole folder trees, streamed one request per file straight to the REST API
 // (XMLHttpRequest, for its upload progress events), a few at a time, with per-file and overall
 // progress, speed, time left, cancel, and a replace / keep both / skip choice on a name conflict.
-import { ApiError, api, headersForUpload } from './api.js';
+// Where the server offers direct uploads (an S3 store, files not encrypted by the server), the
+// bytes go straight to the bucket instead, in parts through URLs the server signs.
+import { ApiError, api, apiResponse, headersForUpload } from './api.js';
 import { toast, toastError } from './toast.js';
 
 const parallel = 3;
+const parallelParts = 3;
+const directUploads = () => document.getElementById('files')?.dataset.directUploads === 'true';
 const $ = (id) => document.getElementById(id);
 
 /** Human size, the way the server renders it. */
@@ -101,7 +105,7 @@ class Panel {
 class Upload {
   /** @param batch the Uploader this file belongs to */
   constructor(batch, file, dirs) {
-    Object.assign(this, { batch, file, dirs, loaded: 0, state: 'queued', xhr: null });
+    Object.assign(this, { batch, file, dirs, loaded: 0, state: 'queued', xhrs: new Set() });
   }
 
   get total() { return this.file.size; }
@@ -127,7 +131,10 @@ class Upload {
 
   /** Stops the upload wherever it is: waiting, checking the name, asking, or sending. */
   cancel() {
-    if (this.state === 'sending') this.xhr?.abort();
+    if (this.state === 'sending') {
+      this.aborted = true;
+      for (const xhr of this.xhrs) xhr.abort();
+    }
     else if (!this.finished) this.finish('cancelled', 'Cancelled');
   }
 
@@ -138,29 +145,90 @@ class Upload {
     this.batch.changed();
   }
 
-  /** Sends the bytes; resolves with the HTTP status and problem (if any). */
+  /** Sends the bytes; resolves with the HTTP status and problem (if any), or status -1 when cancelled. */
   send(folderId, conflict) {
+    this.aborted = false;
+    this.state = 'sending';
+    this.view.dataset.state = 'sending';
+    this.status = 'Starting…';
+    if (directUploads() && this.file.size > 0) return this.sendDirect(folderId, conflict);
+    const query = new URLSearchParams({ name: this.file.name, conflict });
+    return this.put(`/api/v1/items/${folderId}/content?${query}`, this.file, {
+      ...headersForUpload(), 'Content-Type': 'application/octet-stream', Accept: 'application/json',
+    }, (loaded) => this.progress(loaded));
+  }
+
+  /** One PUT with upload progress; resolves with its status, problem document and ETag. */
+  put(url, body, headers, onProgress) {
     return new Promise((resolve) => {
+      if (this.aborted) { resolve({ status: -1 }); return; }
       const xhr = new XMLHttpRequest();
-      this.xhr = xhr;
-      const query = new URLSearchParams({ name: this.file.name, conflict });
-      xhr.open('PUT', `/api/v1/items/${folderId}/content?${query}`);
-      for (const [key, value] of Object.entries(headersForUpload())) xhr.setRequestHeader(key, value);
-      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
-      xhr.setRequestHeader('Accept', 'application/json');
-      xhr.upload.addEventListener('progress', (e) => this.progress(e.loaded));
+      this.xhrs.add(xhr);
+      xhr.open('PUT', url);
+      for (const [key, value] of Object.entries(headers)) xhr.setRequestHeader(key, value);
+      xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded));
+      xhr.addEventListener('loadend', () => this.xhrs.delete(xhr));
       xhr.addEventListener('load', () => {
         let problem = null;
-        try { problem = JSON.parse(xhr.responseText); } catch { /* no body */ }
-        resolve({ status: xhr.status, problem });
+        try { problem = JSON.parse(xhr.responseText); } catch { /* no body, or the store's XML */ }
+        resolve({ status: xhr.status, problem, etag: xhr.getResponseHeader('ETag') });
       });
       xhr.addEventListener('error', () => resolve({ status: 0, problem: { title: 'The connection was lost.', detail: 'Check your connection and try again.' } }));
       xhr.addEventListener('abort', () => resolve({ status: -1 }));
-      this.state = 'sending';
-      this.view.dataset.state = 'sending';
-      this.status = 'Starting…';
-      xhr.send(this.file);
+      xhr.send(body);
     });
+  }
+
+  /**
+   * Straight to the object store: the server hands out a URL per part, the parts go a few at a
+   * time, then the server checks what arrived and files it. Anything else aborts the upload.
+   */
+  async sendDirect(folderId, conflict) {
+    let ticket;
+    try {
+      ticket = await api('POST', `/items/${folderId}/uploads`, { name: this.file.name, size: this.file.size, conflict });
+    } catch (error) {
+      return { status: error.status ?? 0, problem: { title: error.message, detail: error.detail } };
+    }
+    const loaded = new Map();
+    const report = () => this.progress([...loaded.values()].reduce((a, b) => a + b, 0));
+    const parts = [];
+    let failure = null;
+    let next = 0;
+    const worker = async () => {
+      while (!failure && next < ticket.parts.length) {
+        const index = next++;
+        const start = index * ticket.partSize;
+        const body = this.file.slice(start, Math.min(start + ticket.partSize, this.file.size));
+        const result = await this.put(ticket.parts[index].url, body, {}, (n) => { loaded.set(index, n); report(); });
+        if (result.status !== 200 || !result.etag) {
+          failure ??= result.status === -1 ? result : {
+            status: result.status || 0,
+            problem: { title: 'The file could not be sent to storage.', detail: result.etag === null && result.status === 200
+              ? 'The storage bucket does not expose the ETag header to this site: see the README on the bucket’s CORS.'
+              : 'Check your connection and try again.' },
+          };
+          for (const xhr of this.xhrs) xhr.abort();
+          return;
+        }
+        loaded.set(index, body.size);
+        report();
+        parts.push({ number: index + 1, etag: result.etag });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallelParts, ticket.parts.length) }, worker));
+    const base = `/items/${folderId}/uploads/${ticket.id}`;
+    if (failure || this.aborted) {
+      api('DELETE', base).catch(() => {}); // the server's sweeper gets it otherwise
+      return this.aborted ? { status: -1 } : failure;
+    }
+    this.status = 'Checking…';
+    try {
+      const response = await apiResponse('POST', `${base}/complete`, { parts });
+      return { status: response.status, problem: null };
+    } catch (error) {
+      return { status: error.status ?? 0, problem: { title: error.message, detail: error.detail } };
+    }
   }
 }
 

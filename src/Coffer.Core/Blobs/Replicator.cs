@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Coffer.Core.Crypto;
+using Coffer.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.Core.Blobs;
+
+/// <summary>The second store every blob is copied to (<c>Coffer:Backup</c>), when one is configured.</summary>
+public sealed record BackupStore(IBlobStore Store);
+
+/// <summary>What a replication or restore pass did.</summary>
+public sealed record ReplicationReport(int Copied, int Failed, int Remaining);
+
+/// <summary>
+/// Copies blobs to the backup store exactly as stored (sealed blobs stay sealed), driven by the
+/// database: a blob counts as replicated only after the copy was read back and matched the
+/// original in size and SHA-256. A failed copy is retried later, each time after a longer wait,
+/// so a backup store that is down costs one attempt per turn rather than a storm.
+/// </summary>
+public sealed partial class Replicator(
+    CofferDb db, IBlobStore primary, BackupStore backup, ReplicationMetrics metrics, TimeProvider clock, ILogger<Replicator> logger)
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
+
+    /// <summary>Blobs waiting for a verified copy (for status and metrics).</summary>
+    public Task<int> PendingAsync(CancellationToken cancellationToken) =>
+        db.Blobs.CountAsync(b => b.ReplicatedAt == null, cancellationToken);
+
+    /// <summary>
+    /// Copies up to <paramref name="max"/> due blobs, oldest first. Stops at the first failure:
+    /// when the backup store is down, the rest would fail the same way.
+    /// </summary>
+    public async Task<ReplicationReport> ReplicateDueAsync(int max, Func<Task> renewLease, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var due = await db.Blobs
+            .Where(b => b.ReplicatedAt == null && (b.ReplicationDue == null || b.ReplicationDue <= now))
+            .OrderBy(b => b.Created)
+            .Take(max)
+            .ToListAsync(cancellationToken);
+        var copied = 0;
+        var failed = 0;
+        foreach (var blob in due)
+        {
+            await renewLease();
+            try
+            {
+                await CopyVerifiedAsync(primary, backup.Store, blob.StoreKey, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failed++;
+                blob.ReplicationAttempts++;
+                blob.ReplicationDue = clock.GetUtcNow() + Backoff(blob.ReplicationAttempts);
+                await db.SaveChangesAsync(cancellationToken);
+                LogCopyFailed(ex, blob.StoreKey, blob.ReplicationAttempts, blob.ReplicationDue.Value);
+                break;
+            }
+            await MarkReplicatedAsync(blob, cancellationToken);
+            copied++;
+        }
+        metrics.Copied(copied);
+        metrics.Failed(failed);
+        var pending = await PendingAsync(cancellationToken);
+        var oldest = await db.Blobs.Where(b => b.ReplicatedAt == null).OrderBy(b => b.Created).Select(b => (DateTimeOffset?)b.Created)
+            .FirstOrDefaultAsync(cancellationToken);
+        metrics.Observed(pending, oldest is { } created ? clock.GetUtcNow() - created : TimeSpan.Zero);
+        return new ReplicationReport(copied, failed, pending);
+    }
+
+    /// <summary>
+    /// Copies back from the backup every blob the primary store lacks (a lost disk, a deleted
+    /// bucket); each copy is verified the same way. Blobs the backup lacks too are counted as failed.
+    /// </summary>
+    public async Task<ReplicationReport> RestoreMissingAsync(CancellationToken cancellationToken)
+    {
+        var copied = 0;
+        var failed = 0;
+        var keys = await db.Blobs.AsNoTracking().OrderBy(b => b.Created).Select(b => b.StoreKey).ToListAsync(cancellationToken);
+        foreach (var key in keys)
+        {
+            if (await primary.ExistsAsync(key, cancellationToken))
+                continue;
+            try
+            {
+                await CopyVerifiedAsync(backup.Store, primary, key, cancellationToken);
+                copied++;
+            }
+            catch (Exception ex) when (ex is BlobNotFoundException or BlobIntegrityException)
+            {
+                failed++;
+                LogRestoreFailed(ex, key);
+            }
+        }
+        return new ReplicationReport(copied, failed, 0);
+    }
+
+    /// <summary>Streams <paramref name="key"/> from one store to the other, then reads the copy back and compares size and SHA-256.</summary>
+    public static async Task CopyVerifiedAsync(IBlobStore from, IBlobStore to, string key, CancellationToken cancellationToken)
+    {
+        byte[] written;
+        long size;
+        await to.DeleteAsync(key, cancellationToken); // what an earlier, failed attempt may have left
+        await using (var source = await from.OpenReadAsync(key, cancellationToken))
+        {
+            await using var writer = await to.BeginWriteAsync(key, cancellationToken);
+            (size, written) = await PumpAsync(source, writer.WriteAsync, cancellationToken);
+            await writer.CompleteAsync(cancellationToken);
+        }
+        await using var copy = await to.OpenReadAsync(key, cancellationToken);
+        var (copySize, copyHash) = await PumpAsync(copy, static (_, _) => ValueTask.CompletedTask, cancellationToken);
+        if (copySize != size || !CryptographicOperations.FixedTimeEquals(copyHash, written))
+            throw new BlobIntegrityException($"the copy reads back as {copySize} bytes with another checksum, not the {size} bytes written", key);
+    }
+
+    private async Task MarkReplicatedAsync(Blob blob, CancellationToken cancellationToken)
+    {
+        blob.ReplicatedAt = clock.GetUtcNow();
+        blob.ReplicationAttempts = 0;
+        blob.ReplicationDue = null;
+        await db.SaveChangesAsync(cancellationToken);
+        var versions = db.FileVersions.Where(v => v.BlobId == blob.Id).Select(v => v.Id);
+        await db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
+            .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, true), cancellationToken);
+    }
+
+    private static TimeSpan Backoff(int attempts)
+    {
+        var wait = FirstRetry * Math.Pow(2, Math.Min(attempts - 1, 16));
+        return wait < LongestRetry ? wait : LongestRetry;
+    }
+
+    private static async Task<(long Size, byte[] Sha256)> PumpAsync(
+        Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink, CancellationToken cancellationToken)
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BlobPipeline.ChunkBytes);
+        try
+        {
+            long size = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, BlobPipeline.ChunkBytes), cancellationToken)) > 0)
+            {
+                sha256.AppendData(buffer, 0, read);
+                await sink(buffer.AsMemory(0, read), cancellationToken);
+                size += read;
+            }
+            return (size, sha256.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Copying blob {BlobKey} to the backup store failed (attempt {Attempts}); next try after {Due}")]
+    private partial void LogCopyFailed(Exception exception, string blobKey, int attempts, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Blob {BlobKey} could not be restored from the backup store")]
+    private partial void LogRestoreFailed(Exception exception, string blobKey);
+}

@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Coffer.Core.Blobs;
+using Coffer.Core.Crypto;
+using Coffer.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Coffer.Core.Drive;
+
+/// <summary>A started direct upload: its id, how the file is cut into parts, and where each part goes.</summary>
+public sealed record DirectUploadTicket(Guid Id, long PartBytes, IReadOnlyList<Uri> PartUrls, DateTimeOffset Expires);
+
+/// <summary>
+/// Transfers that bypass the server (the S3 pattern): the client PUTs parts straight to the
+/// bucket through pre-signed URLs and GETs plaintext content from it. Only offered when the store
+/// can pre-sign and new files are stored unencrypted, since the server cannot seal bytes it never
+/// sees; completion checks the stored size and hashes the content before the file appears.
+/// </summary>
+public sealed class DirectTransfers(
+    CofferDb db,
+    ItemLookup lookup,
+    DriveService drive,
+    IBlobStore store,
+    IOptions<EncryptionOptions> encryption,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock)
+{
+    /// <summary>How long part URLs (and the upload) stay valid: enough for many GB on a slow line.</summary>
+    public static readonly TimeSpan UploadLifetime = TimeSpan.FromHours(6);
+
+    private const long DefaultPartBytes = 8L * 1024 * 1024;
+    private const long PartGranularity = 1024L * 1024;
+    private const int MaxParts = 10_000; // S3's limit
+
+    /// <summary>True when this server offers direct uploads (S3-like store, encryption off).</summary>
+    public bool UploadsAvailable => store is IDirectTransferStore && !encryption.Value.Enabled;
+
+    /// <summary>Where browsers send direct uploads (scheme, host and port), when they are offered; for the pages' Content-Security-Policy.</summary>
+    public string? UploadOrigin => UploadsAvailable ? ((IDirectTransferStore)store).ClientOrigin.GetLeftPart(UriPartial.Authority) : null;
+
+    public async Task<DirectUploadTicket> StartUploadAsync(
+        Guid userId, string? folderId, string? rawName, long? size, ConflictMode conflict, CancellationToken cancellationToken)
+    {
+        var direct = UploadsAvailable ? (IDirectTransferStore)store : throw Unavailable();
+        var name = ItemName.Normalize(rawName);
+        if (size is not { } bytes || bytes < 0)
+            throw new InvalidInputException("size must be the file's length in bytes (0 or more).", field: "size");
+        var maxBytes = limits.Value.MaxUploadBytes;
+        if (maxBytes > 0 && bytes > maxBytes)
+            throw BlobPipeline.TooLarge(maxBytes);
+        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
+        if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
+            throw DriveService.NameTaken(name);
+
+        var partBytes = Math.Max(Math.Max(DefaultPartBytes, direct.MinPartBytes), RoundUp(DivideRoundingUp(bytes, MaxParts), PartGranularity));
+        var partCount = (int)Math.Max(1, DivideRoundingUp(bytes, partBytes));
+        var blobId = Guid.CreateVersion7();
+        var key = BlobKey.For(userId, blobId);
+        var now = clock.GetUtcNow();
+        var upload = new DirectUpload
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = userId,
+            FolderId = folder.Id,
+            Name = name,
+            Conflict = conflict,
+            BlobId = blobId,
+            StoreKey = key,
+            StoreUploadId = await direct.StartMultipartUploadAsync(key, cancellationToken),
+            Size = bytes,
+            PartBytes = partBytes,
+            PartCount = partCount,
+            Created = now,
+            Expires = now + UploadLifetime,
+        };
+        db.DirectUploads.Add(upload);
+        await db.SaveChangesAsync(cancellationToken);
+        var urls = Enumerable.Range(1, partCount).Select(n => direct.PresignUploadPart(key, upload.StoreUploadId, n, upload.Expires)).ToList();
+        return new DirectUploadTicket(upload.Id, partBytes, urls, upload.Expires);
+    }
+
+    /// <summary>
+    /// Joins the parts, checks the stored object has exactly the declared size, hashes it (the
+    /// strong ETag and the integrity record every file has), then commits the file.
+    /// </summary>
+    public async Task<UploadResult> CompleteUploadAsync(
+        Guid userId, string? folderId, string? uploadId, IReadOnlyList<UploadedPart>? parts, CancellationToken cancellationToken)
+    {
+        var direct = store as IDirectTransferStore ?? throw Unavailable();
+        var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
+        CheckParts(upload, parts);
+        await direct.CompleteMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId,
+            parts!.OrderBy(p => p.Number).ToList(), cancellationToken);
+        db.DirectUploads.Remove(upload);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var stored = await direct.SizeOfAsync(upload.StoreKey, cancellationToken);
+        if (stored != upload.Size)
+        {
+            await drive.DeleteBlobsQuietlyAsync([upload.StoreKey]);
+            throw new InvalidInputException("The uploaded parts do not add up to the declared size.",
+                $"{upload.Size} bytes were declared and {stored ?? 0} arrived; start the upload again.", "parts");
+        }
+        string sha256;
+        try
+        {
+            sha256 = await HashAsync(upload.StoreKey, cancellationToken);
+        }
+        catch
+        {
+            await drive.DeleteBlobsQuietlyAsync([upload.StoreKey]);
+            throw;
+        }
+        var blob = new StoredBlob(upload.BlobId, upload.StoreKey, upload.Size, sha256, KeyId: null, WrappedKey: null);
+        return await drive.CommitAsync(userId, upload.FolderId, upload.Name, blob, upload.Conflict, cancellationToken);
+    }
+
+    public async Task AbortUploadAsync(Guid userId, string? folderId, string? uploadId, CancellationToken cancellationToken)
+    {
+        var direct = store as IDirectTransferStore ?? throw Unavailable();
+        var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
+        await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
+        db.DirectUploads.Remove(upload);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Aborts and forgets expired direct uploads, deleting any object one left that no file uses; returns how many.</summary>
+    public async Task<int> ForgetExpiredAsync(CancellationToken cancellationToken)
+    {
+        if (store is not IDirectTransferStore direct)
+            return 0;
+        var now = clock.GetUtcNow();
+        var expired = await db.DirectUploads.Where(u => u.Expires < now).ToListAsync(cancellationToken);
+        foreach (var upload in expired)
+        {
+            await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
+            if (!await db.Blobs.AnyAsync(b => b.StoreKey == upload.StoreKey, cancellationToken))
+                await store.DeleteAsync(upload.StoreKey, cancellationToken); // completed at the store, never committed here
+            db.DirectUploads.Remove(upload);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return expired.Count;
+    }
+
+    /// <summary>
+    /// A pre-signed store URL for the version <paramref name="grant"/> names, when its blob is
+    /// stored in plaintext in a store that can pre-sign; null otherwise (the server's own signed URL is used).
+    /// </summary>
+    public async Task<Uri?> DownloadUrlAsync(DownloadGrant grant, CancellationToken cancellationToken)
+    {
+        if (store is not IDirectTransferStore direct)
+            return null;
+        var file = await db.FileVersions.AsNoTracking()
+            .Where(v => v.Id == grant.VersionId && v.ItemId == grant.ItemId)
+            .Join(db.Items.Where(i => i.OwnerId == grant.OwnerId), v => v.ItemId, i => i.Id, (v, i) => new { i.Name, i.ContentType, v.Blob.KeyId, v.Blob.StoreKey })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (file is null || file.KeyId is not null)
+            return null;
+        return direct.PresignDownload(file.StoreKey, file.Name, file.ContentType ?? "application/octet-stream", grant.Expires);
+    }
+
+    /// <summary>The caller's unexpired upload into that folder; anything else is "not found", never someone else's.</summary>
+    private async Task<DirectUpload> FindAsync(Guid userId, string? folderId, string? uploadId, CancellationToken cancellationToken)
+    {
+        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
+        var now = clock.GetUtcNow();
+        return Guid.TryParse(uploadId, out var id)
+            && await db.DirectUploads.SingleOrDefaultAsync(u => u.Id == id && u.OwnerId == userId && u.FolderId == folder.Id && u.Expires > now, cancellationToken) is { } upload
+            ? upload
+            : throw new NotFoundException("No such upload: it was completed, aborted, or has expired.");
+    }
+
+    private static void CheckParts(DirectUpload upload, IReadOnlyList<UploadedPart>? parts)
+    {
+        if (parts is null || parts.Count != upload.PartCount
+            || parts.Select(p => p.Number).Order().SequenceEqual(Enumerable.Range(1, upload.PartCount)) is false
+            || parts.Any(p => string.IsNullOrWhiteSpace(p.ETag) || p.ETag.Length > 200))
+            throw new InvalidInputException($"parts must list each of the {upload.PartCount} part(s) once, numbered from 1, with the ETag the store answered.", field: "parts");
+    }
+
+    private async Task<string> HashAsync(string key, CancellationToken cancellationToken)
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BlobPipeline.ChunkBytes);
+        try
+        {
+            await using var content = await store.OpenReadAsync(key, cancellationToken);
+            int read;
+            while ((read = await content.ReadAsync(buffer.AsMemory(0, BlobPipeline.ChunkBytes), cancellationToken)) > 0)
+                sha256.AppendData(buffer, 0, read);
+            return Convert.ToHexStringLower(sha256.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static long DivideRoundingUp(long value, long by) => (value + by - 1) / by;
+
+    private static long RoundUp(long value, long to) => DivideRoundingUp(value, to) * to;
+
+    private static ConflictException Unavailable() => new("Direct uploads are not offered by this server.",
+        "Files here are encrypted by the server or kept on its disk: upload with PUT /api/v1/items/{id}/content instead.");
+}

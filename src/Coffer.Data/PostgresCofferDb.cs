@@ -1,0 +1,48 @@
+using Coffer.Core.Drive;
+using Coffer.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Coffer.Data;
+
+/// <summary>CofferDb on PostgreSQL, for many instances sharing one database. Its migrations live in Migrations.Postgres/.</summary>
+public sealed class PostgresCofferDb(DbContextOptions<PostgresCofferDb> options) : CofferDb(options)
+{
+    /// <summary>The advisory lock every write transaction takes (an arbitrary constant: "Coffer" in ASCII).</summary>
+    internal const long WriteLockKey = 0x436F66666572;
+
+    /// <summary>
+    /// PostgreSQL has no "lock the database for writing" transaction mode, so the write
+    /// transaction takes one transaction-scoped advisory lock first: writers from every instance
+    /// then run one at a time, exactly as on SQLite, and the lock goes with the commit or rollback.
+    /// </summary>
+    public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({WriteLockKey})", cancellationToken);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        // Names compare and sort byte-wise, as listing cursors expect, whatever the database's default collation.
+        modelBuilder.Entity<Item>().Property(i => i.Name).UseCollation("C");
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the PostgreSQL model without a server.</summary>
+internal sealed class PostgresCofferDbDesignTimeFactory : IDesignTimeDbContextFactory<PostgresCofferDb>
+{
+    public PostgresCofferDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresCofferDb>().UseNpgsql("Host=localhost;Database=coffer_design_time").Options);
+}

@@ -1,0 +1,124 @@
+using Coffer.Core.Jobs;
+
+namespace Coffer.Server.Jobs;
+
+/// <summary>
+/// A background job that runs every <see cref="Interval"/> on whichever instance holds its lease
+/// (<see cref="JobLeases"/>), so it runs once however many instances run and survives the loss
+/// of any of them. A run that takes long renews the lease through the callback it is given.
+/// Registered after <c>StartupTasks</c>, so the schema is ready before the first run.
+/// </summary>
+internal abstract partial class LeasedJob(IServiceProvider services, TimeProvider clock, ILogger logger) : BackgroundService
+{
+    protected IServiceProvider Services { get; } = services;
+
+    protected TimeProvider Clock { get; } = clock;
+
+    /// <summary>The lease's name, also the job's name in logs.</summary>
+    protected abstract string Name { get; }
+
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>False when configuration switches the job off; it then never runs.</summary>
+    protected virtual bool Enabled => true;
+
+    /// <summary>Long enough that a healthy holder renews in time; short enough that another instance takes over soon after a crash.</summary>
+    private TimeSpan LeaseDuration => Interval * 2 + TimeSpan.FromMinutes(1);
+
+    /// <summary>One run; returns what it did, in a sentence, for the log and the lease's record.</summary>
+    protected abstract Task<string> RunOnceAsync(IServiceProvider scoped, Func<Task> renewLease, CancellationToken cancellationToken);
+
+    /// <summary>Whether this instance runs the job; settled at start (configuration does not change while running).</summary>
+    private bool _running;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _running = Enabled;
+        if (!_running)
+            return;
+        using var timer = new PeriodicTimer(Interval, Clock);
+        do
+        {
+            await TryRunAsync(stoppingToken);
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (!_running)
+            return;
+        try
+        {
+            await using var scope = Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<JobLeases>().ReleaseAsync(Name, cancellationToken);
+        }
+#pragma warning disable CA1031 // stopping: a lease not released simply expires
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogNotReleased(logger, Name, ex);
+        }
+    }
+
+    private async Task TryRunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var leases = scope.ServiceProvider.GetRequiredService<JobLeases>();
+            if (!await leases.TryTakeAsync(Name, LeaseDuration, stoppingToken))
+                return;
+            var outcome = await RunOnceAsync(scope.ServiceProvider, () => leases.TryTakeAsync(Name, LeaseDuration, stoppingToken), stoppingToken);
+            LogRan(logger, Name, outcome);
+            await leases.RecordRunAsync(Name, outcome, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: the next holder carries on
+        }
+#pragma warning disable CA1031 // a background job must not take the server down; it says what went wrong and tries again
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(logger, Name, ex);
+            await RecordFailureAsync(ex, stoppingToken);
+        }
+    }
+
+    private async Task RecordFailureAsync(Exception failure, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<JobLeases>().RecordRunAsync(Name, "failed: " + failure.Message, stoppingToken);
+        }
+#pragma warning disable CA1031 // the database may be what failed; the log above has it
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: {Outcome}")]
+    private static partial void LogRan(ILogger logger, string job, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed; it runs again at its next turn")]
+    private static partial void LogFailed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: its lease could not be released; it expires on its own")]
+    private static partial void LogNotReleased(ILogger logger, string job, Exception exception);
+}
