@@ -74,6 +74,7 @@ public sealed class CoreHarness : IAsyncDisposable
         {
             await using var db = new SqliteCofferDb(dbOptions);
             await db.Database.MigrateAsync(Ct);
+            await services.GetRequiredService<ServerKeys>().LoadAsync(db, root, Ct); // as start-up does
             return harness;
         }
         catch

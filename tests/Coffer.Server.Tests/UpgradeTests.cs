@@ -1,0 +1,38 @@
+using Coffer.Core.Persistence;
+using Coffer.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coffer.Server.Tests;
+
+/// <summary>A data directory from before the keys moved into the database keeps its links and sessions.</summary>
+public sealed class UpgradeTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("coffer-upgrade-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
+    [Fact]
+    public async Task KeysKeptAsFilesByAnEarlierVersion_AreImportedIntoTheDatabaseOnce()
+    {
+        var keys = Path.Combine(_dataDir, "keys");
+        Directory.CreateDirectory(keys);
+        var signing = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var signingFile = Path.Combine(keys, "url-signing.key");
+        await File.WriteAllTextAsync(signingFile, Convert.ToBase64String(signing), TestContext.Current.CancellationToken);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(signingFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // The session keys as the earlier version wrote them: the framework's own file repository.
+        var protectedByOld = DataProtectionProvider.Create(new DirectoryInfo(Path.Combine(keys, "data-protection")), b => b.SetApplicationName("Coffer"))
+            .CreateProtector("upgrade-test").Protect("still readable");
+
+        using var app = new CofferApp(_dataDir);
+        _ = app.Server;
+
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+        Assert.Equal(signing, (await db.ServerKeys.SingleAsync(k => k.Name == ServerKeys.UrlSigning, TestContext.Current.CancellationToken)).Bytes);
+        Assert.Equal("still readable", app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("upgrade-test").Unprotect(protectedByOld));
+    }
+}
