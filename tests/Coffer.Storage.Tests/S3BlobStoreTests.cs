@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Coffer.Core;
 using Coffer.Core.Blobs;
 using Coffer.Storage.S3;
 using Coffer.Storage.Tests.Infrastructure;
@@ -127,7 +128,8 @@ public sealed class S3BlobStoreTests : IAsyncLifetime
             parts.Add(new UploadedPart(i, response.Headers.ETag!.Tag));
         }
 
-        await Assert.ThrowsAsync<AmazonS3Exception>(() => store.CompleteMultipartUploadAsync(key, uploadId, parts, Ct));
+        var refused = await Assert.ThrowsAsync<InvalidInputException>(() => store.CompleteMultipartUploadAsync(key, uploadId, parts, Ct));
+        Assert.Contains("EntityTooSmall", refused.Message, StringComparison.Ordinal);
 
         await store.AbortMultipartUploadAsync(key, uploadId, Ct);
         await store.AbortMultipartUploadAsync(key, uploadId, Ct); // twice: not an error

@@ -91,11 +91,16 @@ public static class TestStack
     {
         var servers = RequireServers();
         NpgsqlConnection.ClearAllPools();
-        await using (var connection = new NpgsqlConnection(servers.Postgres))
+        try
         {
+            await using var connection = new NpgsqlConnection(servers.Postgres);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName(dataDir)}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException)
+        {
+            // Clean-up only: the cluster is thrown away with the run.
         }
         using var s3 = S3Client();
         foreach (var key in await ListAsync(PrefixFor(dataDir)))

@@ -124,6 +124,22 @@ public sealed class DirectTransferTests : IDisposable
     }
 
     [Fact]
+    public async Task AnUploadLeftUnfinished_IsAbortedByTheSweeperOnceItExpires()
+    {
+        var user = await _app.NewUserAsync();
+        var ticket = await StartAsync(user, "forgotten.bin", 6 * MiB);
+        await PutPartAsync(ticket.Parts[0].Url, new byte[6 * MiB]); // then the browser was closed
+        Assert.Contains(_app.StoredBlobs(), e => e.StartsWith("upload:", StringComparison.Ordinal));
+
+        _app.Clock.Advance(TimeSpan.FromHours(7)); // past the upload's 6 hours: the hourly sweep comes round
+
+        for (var i = 0; i < 100 && _app.StoredBlobs().Count > 0; i++)
+            await Task.Delay(100, Ct);
+        Assert.Empty(_app.StoredBlobs());
+        await Problem.AssertAsync(await CompleteAsync(user, ticket, [new { number = 1, etag = "\"x\"" }]), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task AnotherUser_CannotCompleteOrAbortMyUpload()
     {
         var owner = await _app.NewUserAsync();
