@@ -76,9 +76,7 @@ public static class DatabaseServices
             }
             finally
             {
-                // Pooled connections outlive Close: release explicitly (a dropped connection releases it too).
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
-                await db.Database.CloseConnectionAsync();
+                await ReleaseMigrationLockAsync(db);
             }
             return;
         }
@@ -87,5 +85,19 @@ public static class DatabaseServices
         // Write-ahead logging lets readers go on while an upload commits; it is a property of the file.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         await afterMigration(db);
+    }
+
+    /// <summary>Pooled connections outlive Close, so the lock is released explicitly; a broken connection has released it already.</summary>
+    private static async Task ReleaseMigrationLockAsync(CofferDb db)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            // The session is gone, and the lock with it; the error that broke it is what the caller sees.
+        }
+        await db.Database.CloseConnectionAsync();
     }
 }

@@ -19,7 +19,8 @@ public sealed class PostgresCofferDb(DbContextOptions<PostgresCofferDb> options)
     /// </summary>
     public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken)
     {
-        var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        // Read committed whatever the server's default: each statement then sees what writers before this one committed.
+        var transaction = await Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
         try
         {
             await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({WriteLockKey})", cancellationToken);

@@ -103,6 +103,24 @@ public sealed class HostingTests : IDisposable
 public sealed class ConfigurationValidationTests
 {
     [Fact]
+    public async Task Start_WithTheBackupInsideThePrimaryStore_Exits()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
+        try
+        {
+            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), ("Coffer__Backup__Provider", "Local"),
+                ("Coffer__Backup__Directory", Path.Combine(dataDir, "blobs", "backup")));
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Coffer:Backup points at the primary store", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Start_OnPostgresWithKeyFilesInTheDataDirectory_ExitsAskingForSharedKeys()
     {
         var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;

@@ -34,6 +34,8 @@ public sealed class AccessTokenService(CofferDb db, AccountService accounts, Tim
             throw new InvalidInputException("A token name is required.", field: "name");
         if (name.Length > MaxNameLength)
             throw new InvalidInputException($"A token name can be at most {MaxNameLength} characters long.", field: "name");
+        if (name.Any(char.IsControl))
+            throw new InvalidInputException("A token name cannot contain control characters.", field: "name");
 
         var secret = SecretPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var token = new AccessToken

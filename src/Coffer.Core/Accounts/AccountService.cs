@@ -30,6 +30,8 @@ public sealed class AccountService(
         displayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim();
         if (displayName?.Length > MaxDisplayNameLength)
             throw new InvalidInputException($"The display name can be at most {MaxDisplayNameLength} characters long.", field: "displayName");
+        if (displayName?.Any(char.IsControl) == true)
+            throw new InvalidInputException("The display name cannot contain control characters.", field: "displayName");
 
         // Under the write lock: two sign-ups at once cannot both be "the first" (and admin).
         await using var transaction = await db.BeginWriteAsync(cancellationToken);

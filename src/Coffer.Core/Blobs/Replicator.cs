@@ -7,8 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Coffer.Core.Blobs;
 
-/// <summary>The second store every blob is copied to (<c>Coffer:Backup</c>), when one is configured.</summary>
-public sealed record BackupStore(IBlobStore Store);
+/// <summary>The second store every blob is copied to (<c>Coffer:Backup</c>), when one is configured; owns it.</summary>
+public sealed record BackupStore(IBlobStore Store) : IDisposable
+{
+    public void Dispose() => (Store as IDisposable)?.Dispose();
+}
 
 /// <summary>What a replication or restore pass did.</summary>
 public sealed record ReplicationReport(int Copied, int Failed, int Remaining);
@@ -36,7 +39,7 @@ public sealed partial class Replicator(
     public async Task<ReplicationReport> ReplicateDueAsync(int max, Func<Task> renewLease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var due = await db.Blobs
+        var due = await db.Blobs.AsNoTracking()
             .Where(b => b.ReplicatedAt == null && (b.ReplicationDue == null || b.ReplicationDue <= now))
             .OrderBy(b => b.Created)
             .Take(max)
@@ -48,19 +51,21 @@ public sealed partial class Replicator(
             await renewLease();
             try
             {
-                await CopyVerifiedAsync(primary, backup.Store, blob.StoreKey, cancellationToken);
+                await CopyVerifiedAsync(primary, backup.Store, blob.StoreKey, StoredLength(blob), cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 failed++;
-                blob.ReplicationAttempts++;
-                blob.ReplicationDue = clock.GetUtcNow() + Backoff(blob.ReplicationAttempts);
-                await db.SaveChangesAsync(cancellationToken);
-                LogCopyFailed(ex, blob.StoreKey, blob.ReplicationAttempts, blob.ReplicationDue.Value);
+                var attempts = blob.ReplicationAttempts + 1;
+                var retryAt = clock.GetUtcNow() + Backoff(attempts);
+                await ThisObject(blob).ExecuteUpdateAsync(set => set
+                    .SetProperty(b => b.ReplicationAttempts, attempts)
+                    .SetProperty(b => b.ReplicationDue, retryAt), cancellationToken);
+                LogCopyFailed(ex, blob.StoreKey, attempts, retryAt);
                 break;
             }
-            await MarkReplicatedAsync(blob, cancellationToken);
-            copied++;
+            if (await MarkReplicatedAsync(blob, cancellationToken))
+                copied++;
         }
         metrics.Copied(copied);
         metrics.Failed(failed);
@@ -79,27 +84,31 @@ public sealed partial class Replicator(
     {
         var copied = 0;
         var failed = 0;
-        var keys = await db.Blobs.AsNoTracking().OrderBy(b => b.Created).Select(b => b.StoreKey).ToListAsync(cancellationToken);
-        foreach (var key in keys)
+        var blobs = await db.Blobs.AsNoTracking().OrderBy(b => b.Created).ToListAsync(cancellationToken);
+        foreach (var blob in blobs)
         {
-            if (await primary.ExistsAsync(key, cancellationToken))
+            if (await primary.ExistsAsync(blob.StoreKey, cancellationToken))
                 continue;
             try
             {
-                await CopyVerifiedAsync(backup.Store, primary, key, cancellationToken);
+                await CopyVerifiedAsync(backup.Store, primary, blob.StoreKey, StoredLength(blob), cancellationToken);
                 copied++;
             }
             catch (Exception ex) when (ex is BlobNotFoundException or BlobIntegrityException)
             {
                 failed++;
-                LogRestoreFailed(ex, key);
+                LogRestoreFailed(ex, blob.StoreKey);
             }
         }
         return new ReplicationReport(copied, failed, 0);
     }
 
-    /// <summary>Streams <paramref name="key"/> from one store to the other, then reads the copy back and compares size and SHA-256.</summary>
-    public static async Task CopyVerifiedAsync(IBlobStore from, IBlobStore to, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams <paramref name="key"/> from one store to the other, then reads the copy back and
+    /// compares it with what was read (SHA-256) and with the size the metadata records, so a
+    /// damaged or cut original is not passed off as a good copy.
+    /// </summary>
+    public static async Task CopyVerifiedAsync(IBlobStore from, IBlobStore to, string key, long expectedSize, CancellationToken cancellationToken)
     {
         byte[] written;
         long size;
@@ -112,20 +121,36 @@ public sealed partial class Replicator(
         }
         await using var copy = await to.OpenReadAsync(key, cancellationToken);
         var (copySize, copyHash) = await PumpAsync(copy, static (_, _) => ValueTask.CompletedTask, cancellationToken);
+        if (size != expectedSize)
+            throw new BlobIntegrityException($"the original holds {size} bytes, not the {expectedSize} recorded; it was not copied as good", key);
         if (copySize != size || !CryptographicOperations.FixedTimeEquals(copyHash, written))
             throw new BlobIntegrityException($"the copy reads back as {copySize} bytes with another checksum, not the {size} bytes written", key);
     }
 
-    private async Task MarkReplicatedAsync(Blob blob, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the copy, only if the row still names the object that was copied: a blob deleted
+    /// meanwhile is simply gone, and one re-sealed into a new object meanwhile stays to do.
+    /// </summary>
+    private async Task<bool> MarkReplicatedAsync(Blob blob, CancellationToken cancellationToken)
     {
-        blob.ReplicatedAt = clock.GetUtcNow();
-        blob.ReplicationAttempts = 0;
-        blob.ReplicationDue = null;
-        await db.SaveChangesAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var marked = await ThisObject(blob).ExecuteUpdateAsync(set => set
+            .SetProperty(b => b.ReplicatedAt, now)
+            .SetProperty(b => b.ReplicationAttempts, 0)
+            .SetProperty(b => b.ReplicationDue, (DateTimeOffset?)null), cancellationToken);
+        if (marked == 0)
+            return false;
         var versions = db.FileVersions.Where(v => v.BlobId == blob.Id).Select(v => v.Id);
         await db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
             .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, true), cancellationToken);
+        return true;
     }
+
+    private IQueryable<Blob> ThisObject(Blob blob) => db.Blobs.Where(b => b.Id == blob.Id && b.StoreKey == blob.StoreKey);
+
+    /// <summary>How many bytes the blob takes in a store: its content, plus the seal's header and tags when sealed.</summary>
+    private static long StoredLength(Blob blob) =>
+        blob.KeyId is null ? blob.Size : SealedFormat.StoredLength(blob.Size, 1 << SealedFormat.DefaultSegmentLog2);
 
     private static TimeSpan Backoff(int attempts)
     {

@@ -4,6 +4,7 @@ using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
 using Coffer.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Core.Drive;
@@ -17,17 +18,27 @@ public sealed record DirectUploadTicket(Guid Id, long PartBytes, IReadOnlyList<U
 /// can pre-sign and new files are stored unencrypted, since the server cannot seal bytes it never
 /// sees; completion checks the stored size and hashes the content before the file appears.
 /// </summary>
-public sealed class DirectTransfers(
+public sealed partial class DirectTransfers(
     CofferDb db,
     ItemLookup lookup,
     DriveService drive,
     IBlobStore store,
     IOptions<EncryptionOptions> encryption,
     IOptions<LimitsOptions> limits,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<DirectTransfers> logger)
 {
     /// <summary>How long part URLs (and the upload) stay valid: enough for many GB on a slow line.</summary>
     public static readonly TimeSpan UploadLifetime = TimeSpan.FromHours(6);
+
+    /// <summary>After expiry, how long an upload's row is kept before the sweeper forgets it (a completion begun just before expiry finishes first).</summary>
+    public static readonly TimeSpan ForgetAfterExpiry = TimeSpan.FromHours(1);
+
+    /// <summary>Unfinished direct uploads one user may have at once; each holds parts in the bucket until it ends.</summary>
+    public const int MaxOpenUploads = 20;
+
+    /// <summary>S3's largest object.</summary>
+    public const long MaxSize = 5L * 1024 * 1024 * 1024 * 1024;
 
     private const long DefaultPartBytes = 8L * 1024 * 1024;
     private const long PartGranularity = 1024L * 1024;
@@ -44,20 +55,22 @@ public sealed class DirectTransfers(
     {
         var direct = UploadsAvailable ? (IDirectTransferStore)store : throw Unavailable();
         var name = ItemName.Normalize(rawName);
-        if (size is not { } bytes || bytes < 0)
-            throw new InvalidInputException("size must be the file's length in bytes (0 or more).", field: "size");
+        if (size is not { } bytes || bytes < 0 || bytes > MaxSize)
+            throw new InvalidInputException($"size must be the file's length in bytes (0 to {MaxSize}).", field: "size");
         var maxBytes = limits.Value.MaxUploadBytes;
         if (maxBytes > 0 && bytes > maxBytes)
             throw BlobPipeline.TooLarge(maxBytes);
         var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw DriveService.NameTaken(name);
+        var now = clock.GetUtcNow();
+        if (await db.DirectUploads.CountAsync(u => u.OwnerId == userId && u.Expires > now, cancellationToken) >= MaxOpenUploads)
+            throw new ConflictException($"You have {MaxOpenUploads} unfinished direct uploads.", "Complete or cancel some of them first.");
 
         var partBytes = Math.Max(Math.Max(DefaultPartBytes, direct.MinPartBytes), RoundUp(DivideRoundingUp(bytes, MaxParts), PartGranularity));
         var partCount = (int)Math.Max(1, DivideRoundingUp(bytes, partBytes));
         var blobId = Guid.CreateVersion7();
         var key = BlobKey.For(userId, blobId);
-        var now = clock.GetUtcNow();
         var upload = new DirectUpload
         {
             Id = Guid.CreateVersion7(),
@@ -89,31 +102,41 @@ public sealed class DirectTransfers(
     {
         var direct = store as IDirectTransferStore ?? throw Unavailable();
         var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
+        if (!UploadsAvailable)
+        {
+            // Encryption was turned on since the upload began: its bytes would be the only plaintext written from now on.
+            await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
+            await ForgetAsync(upload);
+            throw Unavailable();
+        }
         CheckParts(upload, parts);
-        await direct.CompleteMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId,
-            parts!.OrderBy(p => p.Number).ToList(), cancellationToken);
-        db.DirectUploads.Remove(upload);
-        await db.SaveChangesAsync(cancellationToken);
+        // A retry after a completion that was interrupted (say, while hashing) finds the object already joined.
+        if (await direct.SizeOfAsync(upload.StoreKey, cancellationToken) is null)
+        {
+            await direct.CompleteMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId,
+                parts!.OrderBy(p => p.Number).ToList(), cancellationToken);
+        }
 
         var stored = await direct.SizeOfAsync(upload.StoreKey, cancellationToken);
         if (stored != upload.Size)
         {
             await drive.DeleteBlobsQuietlyAsync([upload.StoreKey]);
+            await ForgetAsync(upload);
             throw new InvalidInputException("The uploaded parts do not add up to the declared size.",
                 $"{upload.Size} bytes were declared and {stored ?? 0} arrived; start the upload again.", "parts");
         }
-        string sha256;
+        // Interrupted here (the client left, the server stopped), the object and the row stay: the client may
+        // complete again, or the sweeper deletes the object once the upload expires, since no file uses it.
+        var sha256 = await HashAsync(upload.StoreKey, cancellationToken);
+        var blob = new StoredBlob(upload.BlobId, upload.StoreKey, upload.Size, sha256, KeyId: null, WrappedKey: null);
         try
         {
-            sha256 = await HashAsync(upload.StoreKey, cancellationToken);
+            return await drive.CommitAsync(userId, upload.FolderId, upload.Name, blob, upload.Conflict, cancellationToken);
         }
-        catch
+        finally
         {
-            await drive.DeleteBlobsQuietlyAsync([upload.StoreKey]);
-            throw;
+            await ForgetAsync(upload); // committed, or refused (a name taken meanwhile) and the object deleted
         }
-        var blob = new StoredBlob(upload.BlobId, upload.StoreKey, upload.Size, sha256, KeyId: null, WrappedKey: null);
-        return await drive.CommitAsync(userId, upload.FolderId, upload.Name, blob, upload.Conflict, cancellationToken);
     }
 
     public async Task AbortUploadAsync(Guid userId, string? folderId, string? uploadId, CancellationToken cancellationToken)
@@ -121,26 +144,36 @@ public sealed class DirectTransfers(
         var direct = store as IDirectTransferStore ?? throw Unavailable();
         var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
         await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
-        db.DirectUploads.Remove(upload);
-        await db.SaveChangesAsync(cancellationToken);
+        await ForgetAsync(upload);
     }
 
-    /// <summary>Aborts and forgets expired direct uploads, deleting any object one left that no file uses; returns how many.</summary>
+    /// <summary>
+    /// Aborts and forgets direct uploads that expired a while ago, deleting any object one left
+    /// that no file uses; returns how many. One that fails is left for the next run.
+    /// </summary>
     public async Task<int> ForgetExpiredAsync(CancellationToken cancellationToken)
     {
         if (store is not IDirectTransferStore direct)
             return 0;
-        var now = clock.GetUtcNow();
-        var expired = await db.DirectUploads.Where(u => u.Expires < now).ToListAsync(cancellationToken);
+        var cutoff = clock.GetUtcNow() - ForgetAfterExpiry;
+        var expired = await db.DirectUploads.AsNoTracking().Where(u => u.Expires < cutoff).ToListAsync(cancellationToken);
+        var forgotten = 0;
         foreach (var upload in expired)
         {
-            await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
-            if (!await db.Blobs.AnyAsync(b => b.StoreKey == upload.StoreKey, cancellationToken))
-                await store.DeleteAsync(upload.StoreKey, cancellationToken); // completed at the store, never committed here
-            db.DirectUploads.Remove(upload);
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
+                if (!await db.Blobs.AnyAsync(b => b.StoreKey == upload.StoreKey, cancellationToken))
+                    await store.DeleteAsync(upload.StoreKey, cancellationToken); // joined at the store, never committed here
+                await ForgetAsync(upload);
+                forgotten++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogNotForgotten(ex, upload.Id);
+            }
         }
-        return expired.Count;
+        return forgotten;
     }
 
     /// <summary>
@@ -196,6 +229,13 @@ public sealed class DirectTransfers(
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Deletes the row if it is still there (a concurrent abort or completion may have gone first).</summary>
+    private async Task ForgetAsync(DirectUpload upload) =>
+        await db.DirectUploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sweep the expired direct upload {UploadId}; the next run tries again")]
+    private partial void LogNotForgotten(Exception exception, Guid uploadId);
 
     private static long DivideRoundingUp(long value, long by) => (value + by - 1) / by;
 

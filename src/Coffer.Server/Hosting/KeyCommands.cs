@@ -33,7 +33,7 @@ public static class KeyCommands
             var dataDir = app.Services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
             if (!app.Services.GetRequiredService<DataDirLock>().TryAcquire())
                 throw new StartupException($"A Coffer server is running on {dataDir}: stop it first (it keeps the keys it loaded), then start it again afterwards.");
-            await StartupTasks.PrepareDatabaseAsync(app.Services, cancellationToken);
+            await StartupTasks.PrepareDatabaseAsync(app.Services, checkKeys: false, cancellationToken);
             var command = args.Length > 1 ? args[1] : "";
             if (command == "rotate")
             {

@@ -17,18 +17,27 @@ internal sealed partial class StartupTasks(
     {
         LogDataDir(dataDir.Value.FullPath);
         services.GetRequiredService<DataDirLock>().AcquireForServer();
-        await PrepareDatabaseAsync(services, cancellationToken);
+        await PrepareDatabaseAsync(services, checkKeys: true, cancellationToken);
         services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
-        await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<KeyCheck>().RunAsync(cancellationToken);
     }
 
-    /// <summary>Schema up to date and the shared server keys loaded (created on first run): before anything reads either.</summary>
-    internal static Task PrepareDatabaseAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>
+    /// Schema up to date, then (with <paramref name="checkKeys"/>) the encryption keys checked (the
+    /// first one created on a first run) and the shared server keys loaded: all under the
+    /// migration lock, so instances starting together on a shared key directory agree on one key.
+    /// </summary>
+    internal static Task PrepareDatabaseAsync(IServiceProvider services, bool checkKeys, CancellationToken cancellationToken)
     {
         var dataDir = services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
-        return services.MigrateCofferDatabaseAsync(
-            db => services.GetRequiredService<ServerKeys>().LoadAsync(db, dataDir, cancellationToken), cancellationToken);
+        return services.MigrateCofferDatabaseAsync(async db =>
+        {
+            if (checkKeys)
+            {
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<KeyCheck>().RunAsync(cancellationToken);
+            }
+            await services.GetRequiredService<ServerKeys>().LoadAsync(db, dataDir, cancellationToken);
+        }, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -56,6 +56,10 @@ public static class StorageServices
         services.AddOptions<BackupOptions>().Bind(configuration.GetSection(BackupOptions.Section))
             .Validate(o => o.Provider != BackupProvider.Local || !string.IsNullOrWhiteSpace(o.Directory),
                 "Coffer:Backup:Provider is Local: set Coffer:Backup:Directory to the backup directory (another disk than the data).")
+            .Validate<IOptions<DataDirOptions>, IOptions<StorageOptions>, IOptionsMonitor<S3StorageOptions>>(
+                (o, dataDir, primary, s3) => !OverlapsPrimary(o, dataDir.Value, primary.Value, s3),
+                "Coffer:Backup points at the primary store (the same directory or bucket and prefix, or one inside the other): " +
+                "a backup there would overwrite the files it should protect. Give it another directory, bucket or prefix.")
             .ValidateOnStart();
         switch (backup)
         {
@@ -77,5 +81,26 @@ public static class StorageServices
             services.AddSingleton<ReplicationMetrics>();
         }
         return services;
+    }
+
+    /// <summary>Whether the backup would write where the primary store keeps its blobs.</summary>
+    private static bool OverlapsPrimary(BackupOptions backup, DataDirOptions dataDir, StorageOptions primary, IOptionsMonitor<S3StorageOptions> s3)
+    {
+        if (backup.Provider == BackupProvider.Local && primary.Provider == StorageProvider.Local && !string.IsNullOrWhiteSpace(backup.Directory))
+            return Nested(Path.GetFullPath(backup.Directory), Path.Combine(dataDir.FullPath, "blobs"));
+        if (backup.Provider == BackupProvider.S3 && primary.Provider == StorageProvider.S3)
+        {
+            var (a, b) = (s3.CurrentValue, s3.Get(BackupOptions.Section));
+            return string.Equals(a.Bucket, b.Bucket, StringComparison.Ordinal)
+                && string.Equals(a.ServiceUrl?.TrimEnd('/'), b.ServiceUrl?.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+                && (a.Prefix.StartsWith(b.Prefix, StringComparison.Ordinal) || b.Prefix.StartsWith(a.Prefix, StringComparison.Ordinal));
+        }
+        return false;
+    }
+
+    private static bool Nested(string one, string other)
+    {
+        var (a, b) = (one.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, other.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
+        return a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal);
     }
 }

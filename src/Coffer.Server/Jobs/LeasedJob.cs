@@ -22,8 +22,11 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
     /// <summary>False when configuration switches the job off; it then never runs.</summary>
     protected virtual bool Enabled => true;
 
-    /// <summary>Long enough that a healthy holder renews in time; short enough that another instance takes over soon after a crash.</summary>
-    private TimeSpan LeaseDuration => Interval * 2 + TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Long enough that a healthy holder renews in time (between runs, and between the items of a
+    /// long run, however big one item is); short enough that another instance takes over soon after a crash.
+    /// </summary>
+    private TimeSpan LeaseDuration => Interval * 2 + TimeSpan.FromMinutes(15);
 
     /// <summary>One run; returns what it did, in a sentence, for the log and the lease's record.</summary>
     protected abstract Task<string> RunOnceAsync(IServiceProvider scoped, Func<Task> renewLease, CancellationToken cancellationToken);
@@ -70,13 +73,17 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
             var leases = scope.ServiceProvider.GetRequiredService<JobLeases>();
             if (!await leases.TryTakeAsync(Name, LeaseDuration, stoppingToken))
                 return;
-            var outcome = await RunOnceAsync(scope.ServiceProvider, () => leases.TryTakeAsync(Name, LeaseDuration, stoppingToken), stoppingToken);
+            var outcome = await RunOnceAsync(scope.ServiceProvider, () => RenewAsync(leases, stoppingToken), stoppingToken);
             LogRan(logger, Name, outcome);
             await leases.RecordRunAsync(Name, outcome, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping: the next holder carries on
+        }
+        catch (LeaseLostException)
+        {
+            LogLeaseLost(logger, Name); // another instance holds it now and carries on
         }
 #pragma warning disable CA1031 // a background job must not take the server down; it says what went wrong and tries again
         catch (Exception ex)
@@ -86,6 +93,15 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
             await RecordFailureAsync(ex, stoppingToken);
         }
     }
+
+    /// <summary>Extends the lease mid-run; if another instance took it meanwhile, this run stops at once.</summary>
+    private async Task RenewAsync(JobLeases leases, CancellationToken stoppingToken)
+    {
+        if (!await leases.TryTakeAsync(Name, LeaseDuration, stoppingToken))
+            throw new LeaseLostException();
+    }
+
+    private sealed class LeaseLostException : Exception;
 
     private async Task RecordFailureAsync(Exception failure, CancellationToken stoppingToken)
     {
@@ -118,6 +134,9 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed; it runs again at its next turn")]
     private static partial void LogFailed(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: another instance took over its lease; this run stopped")]
+    private static partial void LogLeaseLost(ILogger logger, string job);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: its lease could not be released; it expires on its own")]
     private static partial void LogNotReleased(ILogger logger, string job, Exception exception);

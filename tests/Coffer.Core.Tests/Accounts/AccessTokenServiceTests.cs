@@ -43,7 +43,9 @@ public sealed class AccessTokenServiceTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task CreateForAsync_NoName_ThrowsInvalidInput(string? name)
+    [InlineData("lap\u0000top")] // PostgreSQL cannot store NUL in text: refused as input, for every provider
+    [InlineData("new\nline")]
+    public async Task CreateForAsync_NoNameOrControlCharacters_ThrowsInvalidInput(string? name)
     {
         await using var h = await StartAsync();
         var user = await h.RegisterAsync();

@@ -162,4 +162,15 @@ public sealed class AccountServiceTests
         await using var s = h.Scope();
         Assert.Equal(33, await s.Accounts.UsedBytesAsync(alice.Id, Ct));
     }
+
+    [Fact]
+    public async Task RegisterAsync_DisplayNameWithControlCharacters_ThrowsInvalidInput()
+    {
+        await using var h = await StartAsync();
+        await using var s = h.Scope();
+
+        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => s.Accounts.RegisterAsync("nul@example.com", Password, "Ada\u0000", Ct));
+
+        Assert.Equal("displayName", ex.Field);
+    }
 }
