@@ -129,7 +129,7 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: {Outcome}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job}: {Outcome}")]
     private static partial void LogRan(ILogger logger, string job, string outcome);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed; it runs again at its next turn")]
