@@ -1,6 +1,11 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using Coffer.Core.Persistence;
+using Coffer.Server.Api;
 using Coffer.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffer.Server.Tests;
 
@@ -121,6 +126,51 @@ public sealed class EncryptionTests
             Assert.Equal(1, missingExit);
             Assert.Contains(keyId, missingOutput, StringComparison.Ordinal);
             Assert.Contains("not configured", missingOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ServerSecrets_AreWrappedByTheKek_AndSurviveRotationAndRetirement()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("coffer-rotate-").FullName;
+        try
+        {
+            var cookies = new System.Net.CookieContainer();
+            string link;
+            IEnumerable<(string Name, string Value)> environment;
+            string oldKey;
+            using (var first = new CofferApp(dataDir))
+            {
+                using (var browser = new Web.WebSession(first, cookies))
+                    await browser.SignedUpAsync("rotate@example.com");
+                var user = await first.NewUserAsync();
+                var item = await user.UploadAsync("kept.txt", "still linked");
+                var response = await user.Client.PostAsJsonAsync($"/api/v1/items/{item.Id}/download-url", new { expiresInSeconds = 86_400 }, TestContext.Current.CancellationToken);
+                link = new Uri((await response.Content.ReadFromJsonAsync<DownloadUrlDto>(TestContext.Current.CancellationToken))!.Url).PathAndQuery;
+                environment = first.ProcessEnvironment().ToList();
+                using var scope = first.Services.CreateScope();
+                var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+                oldKey = (await db.ServerKeys.SingleAsync(TestContext.Current.CancellationToken)).KeyId!;
+                Assert.All(await db.DataProtectionKeys.ToListAsync(TestContext.Current.CancellationToken), k =>
+                {
+                    Assert.Contains($"<sealedByCoffer kek=\"{oldKey}\"", k.Xml, StringComparison.Ordinal);
+                    Assert.DoesNotContain("<masterKey", k.Xml, StringComparison.Ordinal); // the secret itself is not in the database
+                });
+            }
+
+            var (rotated, rotateOutput) = await ConfigurationValidationTests.RunServerAsync(["keys", "rotate"], environment);
+            Assert.True(rotated == 0, rotateOutput);
+            var (retired, retireOutput) = await ConfigurationValidationTests.RunServerAsync(["keys", "retire", oldKey], environment);
+            Assert.True(retired == 0, retireOutput); // nothing, server secrets included, needs the old key any more
+
+            using var second = new CofferApp(dataDir);
+            Assert.Equal("still linked", await second.CreateClient().GetStringAsync(link, TestContext.Current.CancellationToken));
+            using var again = new Web.WebSession(second, cookies);
+            Assert.Contains("rotate@example.com", await again.PageAsync("/files"), StringComparison.Ordinal);
         }
         finally
         {

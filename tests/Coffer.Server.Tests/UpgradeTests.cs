@@ -32,7 +32,10 @@ public sealed class UpgradeTests : IDisposable
 
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
-        Assert.Equal(signing, (await db.ServerKeys.SingleAsync(k => k.Name == ServerKeys.UrlSigning, TestContext.Current.CancellationToken)).Bytes);
+        Assert.Equal(signing, app.Services.GetRequiredService<ServerKeys>()[ServerKeys.UrlSigning]);
+        var stored = await db.ServerKeys.SingleAsync(k => k.Name == ServerKeys.UrlSigning, TestContext.Current.CancellationToken);
+        Assert.NotNull(stored.KeyId); // wrapped by the KEK in the database, not kept as it was in the file
+        Assert.NotEqual(signing, stored.Bytes);
         Assert.Equal("still readable", app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("upgrade-test").Unprotect(protectedByOld));
     }
 }

@@ -17,7 +17,8 @@ public sealed partial class KeyCheck(CofferDb db, KeyVaultHolder keys, IOptions<
     {
         var inUse = await db.Blobs.Where(b => b.KeyId != null).GroupBy(b => b.KeyId!)
             .Select(g => new { KeyId = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
-        var vault = keys.Load(storedFilesNeedKeys: inUse.Count > 0);
+        var secrets = await SealedSecrets.UsageAsync(db, cancellationToken);
+        var vault = keys.Load(storedFilesNeedKeys: inUse.Count > 0 || secrets.Count > 0);
         foreach (var key in inUse)
         {
             if (!vault.KeyIds.Contains(key.KeyId))
@@ -34,6 +35,9 @@ public sealed partial class KeyCheck(CofferDb db, KeyVaultHolder keys, IOptions<
                     "Restore the right key file or value from your backup.");
             }
         }
+        foreach (var keyId in secrets.Keys.Where(id => !vault.KeyIds.Contains(id)))
+            throw new StartupException($"The encryption key '{keyId}' is needed to open the server's link-signing and session keys but is not configured " +
+                $"({Where()}). Restore it from your backup.");
         var sealedCount = inUse.Sum(k => k.Count);
         if (options.Value.Enabled)
             LogEncryptionOn(vault.ActiveKeyId ?? "(none)", sealedCount);

@@ -29,7 +29,11 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
             var batch = await db.Blobs.Where(b => b.KeyId != null && b.KeyId != active && !skipped.Contains(b.Id))
                 .OrderBy(b => b.Id).Take(BatchSize).ToListAsync(cancellationToken);
             if (batch.Count == 0)
+            {
+                var secrets = await SealedSecrets.RewrapAsync(db, vault, active, cancellationToken);
+                LogSecretsRewrapped(secrets);
                 return new MaintenanceResult(done, skipped.Count);
+            }
             foreach (var blob in batch)
             {
                 var context = blob.Id.ToByteArray();
@@ -145,8 +149,14 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
     public async Task<IReadOnlyDictionary<string, int>> UsageAsync(CancellationToken cancellationToken) =>
         await db.Blobs.GroupBy(b => b.KeyId ?? "").Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 
+    /// <summary>How many server secrets (link-signing and session keys) each KEK wraps.</summary>
+    public Task<Dictionary<string, int>> SecretsUsageAsync(CancellationToken cancellationToken) => SealedSecrets.UsageAsync(db, cancellationToken);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Encryption maintenance skipped blob {BlobId} ({StoreKey})")]
     private partial void LogSkipped(Exception exception, Guid blobId, string storeKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Encryption maintenance: re-wrapped {Count} server secret(s) (link signing and session keys)")]
+    private partial void LogSecretsRewrapped(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Encryption maintenance: {Count} blob(s) {What} so far")]
     private partial void LogProgress(string what, int count);

@@ -106,6 +106,7 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
         {
             key.HasKey(k => k.Name);
             key.Property(k => k.Name).HasMaxLength(100);
+            key.Property(k => k.KeyId).HasMaxLength(64);
         });
     }
 }

@@ -7,6 +7,10 @@ namespace Coffer.Core.Persistence;
 public sealed class ServerKey
 {
     public required string Name { get; set; }
+    /// <summary>The secret, wrapped by <see cref="KeyId"/>'s KEK when that is set (encryption at rest on).</summary>
     public required byte[] Bytes { get; set; }
+
+    public string? KeyId { get; set; }
+
     public DateTimeOffset Created { get; set; }
 }

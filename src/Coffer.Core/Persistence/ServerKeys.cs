@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Coffer.Core.Crypto;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Coffer.Core.Persistence;
 
@@ -11,7 +12,8 @@ namespace Coffer.Core.Persistence;
 /// schema is up to date) and created there on first run. Earlier versions kept them under
 /// {DataDir}/keys; those files are imported once, so links and sessions survive the upgrade.
 /// </summary>
-public sealed class ServerKeys(TimeProvider clock)
+/// <remarks>With encryption at rest on, they are wrapped with the active KEK (<see cref="SealedSecrets"/>); a key stored unwrapped is wrapped at the next start.</remarks>
+public sealed class ServerKeys(TimeProvider clock, KeyVaultHolder keys, IOptions<EncryptionOptions> encryption)
 {
     /// <summary>The HMAC key of signed download URLs.</summary>
     public const string UrlSigning = "url-signing";
@@ -33,18 +35,35 @@ public sealed class ServerKeys(TimeProvider clock)
 
     private async Task<byte[]> LoadOrCreateAsync(CofferDb db, string name, Func<byte[]> create, CancellationToken cancellationToken)
     {
-        if (await db.ServerKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Name == name, cancellationToken) is { } existing)
-            return existing.Bytes;
-        db.ServerKeys.Add(new ServerKey { Name = name, Bytes = create(), Created = clock.GetUtcNow() });
+        var context = SealedSecrets.ServerKeyContext(name);
+        var row = await db.ServerKeys.SingleOrDefaultAsync(k => k.Name == name, cancellationToken);
+        if (row is null)
+        {
+            row = new ServerKey { Name = name, Bytes = create(), Created = clock.GetUtcNow() };
+            db.ServerKeys.Add(row);
+        }
+        else if (row.KeyId is { } keyId)
+        {
+            return await keys.Vault.UnwrapAsync(keyId, row.Bytes, context, cancellationToken);
+        }
+
+        // New, or stored unwrapped while encryption was off: wrap it now if encryption is on.
+        var plain = row.Bytes;
+        if (encryption.Value.Enabled && keys.Vault.ActiveKeyId is { } active)
+        {
+            row.Bytes = await keys.Vault.WrapAsync(active, plain, context, cancellationToken);
+            row.KeyId = active;
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            return plain;
         }
         catch (DbUpdateException)
         {
             db.ChangeTracker.Clear(); // another instance created it first: use theirs
+            return await LoadOrCreateAsync(db, name, () => throw new InvalidOperationException("The server key vanished."), cancellationToken);
         }
-        return (await db.ServerKeys.AsNoTracking().SingleAsync(k => k.Name == name, cancellationToken)).Bytes;
     }
 
     /// <summary>Session and antiforgery keys an earlier version kept as files: copied into the database once.</summary>

@@ -27,7 +27,7 @@ public static class BackupCommands
         {
             if (app.Services.GetService<BackupStore>() is null)
                 throw new StartupException("No backup store is configured: set Coffer:Backup:Provider (Local or S3) and its settings.");
-            await StartupTasks.PrepareDatabaseAsync(app.Services, checkKeys: false, cancellationToken);
+            await StartupTasks.PrepareDatabaseAsync(app.Services, serving: false, cancellationToken);
             await using var scope = app.Services.CreateAsyncScope();
             var replicator = scope.ServiceProvider.GetRequiredService<Replicator>();
             switch (args.Length > 1 ? args[1] : "")

@@ -33,7 +33,7 @@ public static class KeyCommands
             var dataDir = app.Services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
             if (!app.Services.GetRequiredService<DataDirLock>().TryAcquire())
                 throw new StartupException($"A Coffer server is running on {dataDir}: stop it first (it keeps the keys it loaded), then start it again afterwards.");
-            await StartupTasks.PrepareDatabaseAsync(app.Services, checkKeys: false, cancellationToken);
+            await StartupTasks.PrepareDatabaseAsync(app.Services, serving: false, cancellationToken);
             var command = args.Length > 1 ? args[1] : "";
             if (command == "rotate")
             {
@@ -104,6 +104,9 @@ public static class KeyCommands
         var users = (await maintenance.UsageAsync(cancellationToken)).GetValueOrDefault(keyId);
         if (users > 0)
             throw new StartupException($"{keyId} still protects {users} file(s); run `keys rewrap` first.");
+        var secrets = (await maintenance.SecretsUsageAsync(cancellationToken)).GetValueOrDefault(keyId);
+        if (secrets > 0)
+            throw new StartupException($"{keyId} still wraps {secrets} of the server's link-signing and session keys; run `keys rewrap` first.");
         if (options.KeyProvider == KeySource.Environment)
         {
             await Console.Out.WriteLineAsync($"No file needs {keyId} any more: remove Coffer__Encryption__Keys__{keyId} from the environment.");

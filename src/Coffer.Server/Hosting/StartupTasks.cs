@@ -17,25 +17,25 @@ internal sealed partial class StartupTasks(
     {
         LogDataDir(dataDir.Value.FullPath);
         services.GetRequiredService<DataDirLock>().AcquireForServer();
-        await PrepareDatabaseAsync(services, checkKeys: true, cancellationToken);
+        await PrepareDatabaseAsync(services, serving: true, cancellationToken);
         services.GetService<LocalBlobStore>()?.RemoveAbandonedPartials();
     }
 
     /// <summary>
-    /// Schema up to date, then (with <paramref name="checkKeys"/>) the encryption keys checked (the
-    /// first one created on a first run) and the shared server keys loaded: all under the
-    /// migration lock, so instances starting together on a shared key directory agree on one key.
+    /// Schema up to date; then, for a server (<paramref name="serving"/>), the encryption keys
+    /// checked (the first one created on a first run) and the shared server keys loaded: all under
+    /// the migration lock, so instances starting together on a shared key directory agree on one
+    /// key. Commands (keys, backup) need the schema only.
     /// </summary>
-    internal static Task PrepareDatabaseAsync(IServiceProvider services, bool checkKeys, CancellationToken cancellationToken)
+    internal static Task PrepareDatabaseAsync(IServiceProvider services, bool serving, CancellationToken cancellationToken)
     {
         var dataDir = services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
         return services.MigrateCofferDatabaseAsync(async db =>
         {
-            if (checkKeys)
-            {
-                await using var scope = services.CreateAsyncScope();
+            if (!serving)
+                return;
+            await using (var scope = services.CreateAsyncScope())
                 await scope.ServiceProvider.GetRequiredService<KeyCheck>().RunAsync(cancellationToken);
-            }
             await services.GetRequiredService<ServerKeys>().LoadAsync(db, dataDir, cancellationToken);
         }, cancellationToken);
     }

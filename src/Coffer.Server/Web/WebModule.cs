@@ -1,6 +1,8 @@
+using Coffer.Core.Crypto;
 using Coffer.Core.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -25,6 +27,8 @@ public static class WebModule
         // Session cookies, antiforgery tokens and other protected payloads are sealed with keys kept in
         // the database, so they survive a restart and every instance reads what any other wrote.
         services.AddDataProtection().SetApplicationName("Coffer").PersistKeysToDbContext<CofferDb>();
+        // With encryption at rest on, those keys are stored wrapped by the KEK, as data keys are.
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) => o.XmlEncryptor = new KekXmlEncryptor(sp));
         return services;
     }
 

@@ -67,6 +67,7 @@ public sealed class CoreHarness : IAsyncDisposable
             .Configure<LimitsOptions>(o => o.MaxUploadBytes = maxUploadBytes)
             .Configure<EncryptionOptions>(o => encryption?.Invoke(o))
             .AddCofferCore()
+            .AddSingleton(new DownloadLinks.SigningKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))) // the server loads it from the database
             .AddLocalBlobStore()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var harness = new CoreHarness(root, services, clock, connectionString, dbOptions);
@@ -74,7 +75,6 @@ public sealed class CoreHarness : IAsyncDisposable
         {
             await using var db = new SqliteCofferDb(dbOptions);
             await db.Database.MigrateAsync(Ct);
-            await services.GetRequiredService<ServerKeys>().LoadAsync(db, root, Ct); // as start-up does
             return harness;
         }
         catch

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Coffer.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCofferDb))]
-    [Migration("20261124141740_ScaleOut")]
+    [Migration("20261124154713_ScaleOut")]
     partial class ScaleOut
     {
         /// <inheritdoc />
@@ -337,6 +337,10 @@ namespace Coffer.Data.Migrations.Sqlite
 
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Name");
 

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Coffer.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCofferDb))]
-    [Migration("20261124141745_Initial")]
+    [Migration("20261124154722_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -343,6 +343,10 @@ namespace Coffer.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("Created")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.HasKey("Name");
 

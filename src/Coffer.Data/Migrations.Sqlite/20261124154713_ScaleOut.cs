@@ -101,6 +101,7 @@ namespace Coffer.Data.Migrations.Sqlite
                 {
                     Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     Bytes = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     Created = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>

@@ -66,6 +66,7 @@ namespace Coffer.Data.Migrations.Postgres
                 {
                     Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     Bytes = table.Column<byte[]>(type: "bytea", nullable: false),
+                    KeyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
