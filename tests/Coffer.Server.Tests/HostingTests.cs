@@ -105,33 +105,36 @@ public sealed class ConfigurationValidationTests
     [Fact]
     public async Task Start_WithTheBackupInsideThePrimaryStore_Exits()
     {
-        var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
-        try
-        {
-            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), ("Coffer__Backup__Provider", "Local"),
-                ("Coffer__Backup__Directory", Path.Combine(dataDir, "blobs", "backup")));
+        var output = await RefusedOnAFreshDataDirAsync(dataDir => [("Coffer__Backup__Provider", "Local"),
+            ("Coffer__Backup__Directory", Path.Combine(dataDir, "blobs", "backup"))]);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains("Coffer:Backup points at the primary store", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        Assert.Contains("Coffer:Backup points at the primary store", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Start_OnPostgresWithKeyFilesInTheDataDirectory_ExitsAskingForSharedKeys()
     {
+        string? keys = null;
+        var output = await RefusedOnAFreshDataDirAsync(dataDir =>
+        {
+            keys = Path.Combine(dataDir, "keys", "encryption");
+            return [("Coffer__Database__Provider", "Postgres"), ("ConnectionStrings__Coffer", "Host=127.0.0.1;Port=1;Database=unused")];
+        }, afterwards: () => Assert.False(Directory.Exists(keys), "No key may be made that other instances would not know."));
+
+        Assert.Contains("Coffer:Encryption:KeyProvider=Environment", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts the server on a new data directory with the given settings, asserts it refuses (exit 1), returns what it said.</summary>
+    private static async Task<string> RefusedOnAFreshDataDirAsync(
+        Func<string, (string Name, string Value)[]> settings, Action? afterwards = null)
+    {
         var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
         try
         {
-            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), ("Coffer__Database__Provider", "Postgres"),
-                ("ConnectionStrings__Coffer", "Host=127.0.0.1;Port=1;Database=unused"));
-
+            var (exitCode, output) = await RunServerAsync([("Coffer__DataDir", dataDir), .. settings(dataDir)]);
             Assert.Equal(1, exitCode);
-            Assert.Contains("Coffer:Encryption:KeyProvider=Environment", output, StringComparison.Ordinal);
-            Assert.False(Directory.Exists(Path.Combine(dataDir, "keys", "encryption")), "No key may be made that other instances would not know.");
+            afterwards?.Invoke();
+            return output;
         }
         finally
         {
@@ -158,19 +161,10 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__Encryption__ActiveKeyId", "absent", "Coffer:Encryption:ActiveKeyId")]
     public async Task Start_WithAWrongSetting_ExitsNamingTheKey(string variable, string value, string named)
     {
-        var dataDir = Directory.CreateTempSubdirectory("coffer-config-").FullName;
-        try
-        {
-            var (exitCode, output) = await RunServerAsync(("Coffer__DataDir", dataDir), (variable, value));
+        var output = await RefusedOnAFreshDataDirAsync(_ => [(variable, value)]);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains(named, output, StringComparison.Ordinal);
-            Assert.Contains("Coffer cannot start", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        Assert.Contains(named, output, StringComparison.Ordinal);
+        Assert.Contains("Coffer cannot start", output, StringComparison.Ordinal);
     }
 
     [Fact]

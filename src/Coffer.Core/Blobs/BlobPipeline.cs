@@ -134,6 +134,35 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
         }, keyId, wrapped);
     }
 
+    /// <summary>
+    /// Reads <paramref name="source"/> to its end in pooled chunks, handing each to
+    /// <paramref name="sink"/> (when given) and hashing it; for copies between stores and for
+    /// hashing an object the server did not write itself.
+    /// </summary>
+    internal static async Task<(long Size, byte[] Sha256)> CopyHashingAsync(
+        Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? sink, CancellationToken cancellationToken)
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            long size = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken)) > 0)
+            {
+                sha256.AppendData(buffer, 0, read);
+                if (sink is not null)
+                    await sink(buffer.AsMemory(0, read), cancellationToken);
+                size += read;
+            }
+            return (size, sha256.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public static PayloadTooLargeException TooLarge(long maxBytes) =>
         new("The file is larger than this server accepts.", $"The largest file this server accepts is {maxBytes} bytes.");
 }

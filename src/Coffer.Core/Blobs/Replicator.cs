@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Coffer.Core.Crypto;
 using Coffer.Core.Persistence;
@@ -116,11 +115,11 @@ public sealed partial class Replicator(
         await using (var source = await from.OpenReadAsync(key, cancellationToken))
         {
             await using var writer = await to.BeginWriteAsync(key, cancellationToken);
-            (size, written) = await PumpAsync(source, writer.WriteAsync, cancellationToken);
+            (size, written) = await BlobPipeline.CopyHashingAsync(source, writer.WriteAsync, cancellationToken);
             await writer.CompleteAsync(cancellationToken);
         }
         await using var copy = await to.OpenReadAsync(key, cancellationToken);
-        var (copySize, copyHash) = await PumpAsync(copy, static (_, _) => ValueTask.CompletedTask, cancellationToken);
+        var (copySize, copyHash) = await BlobPipeline.CopyHashingAsync(copy, null, cancellationToken);
         if (size != expectedSize)
             throw new BlobIntegrityException($"the original holds {size} bytes, not the {expectedSize} recorded; it was not copied as good", key);
         if (copySize != size || !CryptographicOperations.FixedTimeEquals(copyHash, written))
@@ -140,10 +139,16 @@ public sealed partial class Replicator(
             .SetProperty(b => b.ReplicationDue, (DateTimeOffset?)null), cancellationToken);
         if (marked == 0)
             return false;
-        var versions = db.FileVersions.Where(v => v.BlobId == blob.Id).Select(v => v.Id);
-        await db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
-            .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, true), cancellationToken);
+        await ShowReplicatedAsync(db, blob.Id, true, cancellationToken);
         return true;
+    }
+
+    /// <summary>Copies a blob's replication state to the items whose current content it is (what the API shows).</summary>
+    internal static Task ShowReplicatedAsync(CofferDb db, Guid blobId, bool replicated, CancellationToken cancellationToken)
+    {
+        var versions = db.FileVersions.Where(v => v.BlobId == blobId).Select(v => v.Id);
+        return db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
+            .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, replicated), cancellationToken);
     }
 
     private IQueryable<Blob> ThisObject(Blob blob) => db.Blobs.Where(b => b.Id == blob.Id && b.StoreKey == blob.StoreKey);
@@ -156,29 +161,6 @@ public sealed partial class Replicator(
     {
         var wait = FirstRetry * Math.Pow(2, Math.Min(attempts - 1, 16));
         return wait < LongestRetry ? wait : LongestRetry;
-    }
-
-    private static async Task<(long Size, byte[] Sha256)> PumpAsync(
-        Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink, CancellationToken cancellationToken)
-    {
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BlobPipeline.ChunkBytes);
-        try
-        {
-            long size = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BlobPipeline.ChunkBytes), cancellationToken)) > 0)
-            {
-                sha256.AppendData(buffer, 0, read);
-                await sink(buffer.AsMemory(0, read), cancellationToken);
-                size += read;
-            }
-            return (size, sha256.GetHashAndReset());
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Copying blob {BlobKey} to the backup store failed (attempt {Attempts}); next try after {Due}")]

@@ -109,9 +109,7 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
             blob.ReplicationDue = null;
             blob.ReplicationAttempts = 0;
             await db.SaveChangesAsync(cancellationToken); // the row points at the sealed copy before the plaintext goes
-            var versions = db.FileVersions.Where(v => v.BlobId == blob.Id).Select(v => v.Id);
-            await db.Items.Where(i => i.CurrentVersionId != null && versions.Contains(i.CurrentVersionId.Value))
-                .ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicated, false), cancellationToken);
+            await Replicator.ShowReplicatedAsync(db, blob.Id, false, cancellationToken);
             sealedCopy = null;
             await store.DeleteAsync(plainKey, cancellationToken);
             return true;

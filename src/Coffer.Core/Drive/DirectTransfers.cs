@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
 using Coffer.Core.Persistence;
@@ -214,20 +212,8 @@ public sealed partial class DirectTransfers(
 
     private async Task<string> HashAsync(string key, CancellationToken cancellationToken)
     {
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BlobPipeline.ChunkBytes);
-        try
-        {
-            await using var content = await store.OpenReadAsync(key, cancellationToken);
-            int read;
-            while ((read = await content.ReadAsync(buffer.AsMemory(0, BlobPipeline.ChunkBytes), cancellationToken)) > 0)
-                sha256.AppendData(buffer, 0, read);
-            return Convert.ToHexStringLower(sha256.GetHashAndReset());
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        await using var content = await store.OpenReadAsync(key, cancellationToken);
+        return Convert.ToHexStringLower((await BlobPipeline.CopyHashingAsync(content, null, cancellationToken)).Sha256);
     }
 
     /// <summary>Deletes the row if it is still there (a concurrent abort or completion may have gone first).</summary>

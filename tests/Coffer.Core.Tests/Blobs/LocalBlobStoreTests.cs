@@ -17,26 +17,6 @@ public sealed class LocalBlobStoreTests : IDisposable
 
     private string[] Files() => Directory.GetFiles(_root, "*", SearchOption.AllDirectories);
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("a.txt")]
-    [InlineData("../escape")]
-    [InlineData("u/../../etc/passwd")]
-    [InlineData("u/0123456789abcdef0123456789abcdef/../../../x")]
-    [InlineData("/u/0123456789abcdef0123456789abcdef/0123456789abcdef0123456789abcdef")]
-    [InlineData("u/0123456789ABCDEF0123456789ABCDEF/0123456789abcdef0123456789abcdef")]
-    [InlineData("u/0123456789abcdef0123456789abcdef/0123456789abcdef0123456789abcdef/x")]
-    [InlineData("u\\0123456789abcdef0123456789abcdef\\0123456789abcdef0123456789abcdef")]
-    public async Task AnyOperation_KeyNotMadeByBlobKey_ThrowsArgumentException(string key)
-    {
-        Assert.False(BlobKey.IsValid(key));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.BeginWriteAsync(key, Ct));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.OpenReadAsync(key, Ct));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.DeleteAsync(key, Ct));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.ExistsAsync(key, Ct));
-        Assert.Empty(Files());
-    }
-
     [Fact]
     public async Task BeginWriteAsync_CompletedWriter_BlobReadableUnderKey()
     {
