@@ -37,5 +37,8 @@ public sealed class UpgradeTests : IDisposable
         Assert.NotNull(stored.KeyId); // wrapped by the KEK in the database, not kept as it was in the file
         Assert.NotEqual(signing, stored.Bytes);
         Assert.Equal("still readable", app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("upgrade-test").Unprotect(protectedByOld));
+        var imported = Assert.Single(await db.DataProtectionKeys.ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("<sealedByCoffer kek=", imported.Xml, StringComparison.Ordinal); // sealed on the way in
+        Assert.DoesNotContain("<masterKey", imported.Xml, StringComparison.Ordinal);
     }
 }

@@ -36,6 +36,21 @@ public static class SealedSecrets
         return new XElement(Element, new XAttribute(KekAttribute, keyId), Convert.ToBase64String(wrapped));
     }
 
+    /// <summary>
+    /// Seals, in place, the parts of a data-protection key that the framework marks as needing
+    /// encryption (what it does itself with a configured encryptor), for keys written without one.
+    /// </summary>
+    public static void SealSecretsOf(XElement key, IKeyVault vault)
+    {
+        XNamespace dataProtection = "http://schemas.asp.net/2015/03/dataProtection";
+        foreach (var secret in key.Descendants().Where(e => (string?)e.Attribute(dataProtection + "requiresEncryption") == "true").ToList())
+        {
+            secret.ReplaceWith(new XElement(dataProtection + "encryptedSecret",
+                new XAttribute("decryptorType", typeof(KekXmlDecryptor).AssemblyQualifiedName!),
+                Seal(vault, secret)));
+        }
+    }
+
     internal static XElement Open(IKeyVault vault, XElement sealedElement)
     {
         var keyId = (string?)sealedElement.Attribute(KekAttribute) ?? throw new InvalidOperationException("A sealed data-protection key names no KEK.");

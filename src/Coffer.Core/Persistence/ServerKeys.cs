@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Xml.Linq;
 using Coffer.Core.Crypto;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -67,16 +68,20 @@ public sealed class ServerKeys(TimeProvider clock, KeyVaultHolder keys, IOptions
     }
 
     /// <summary>Session and antiforgery keys an earlier version kept as files: copied into the database once.</summary>
-    private static async Task ImportDataProtectionKeysAsync(CofferDb db, string directory, CancellationToken cancellationToken)
+    /// <remarks>The files held their secrets as they were; with encryption at rest on, they are sealed on the way in.</remarks>
+    private async Task ImportDataProtectionKeysAsync(CofferDb db, string directory, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(directory) || await db.DataProtectionKeys.AnyAsync(cancellationToken))
             return;
         foreach (var file in Directory.EnumerateFiles(directory, "*.xml"))
         {
+            var xml = XElement.Parse(await File.ReadAllTextAsync(file, cancellationToken));
+            if (encryption.Value.Enabled)
+                SealedSecrets.SealSecretsOf(xml, keys.Vault);
             db.DataProtectionKeys.Add(new DataProtectionKey
             {
                 FriendlyName = Path.GetFileNameWithoutExtension(file),
-                Xml = await File.ReadAllTextAsync(file, cancellationToken),
+                Xml = xml.ToString(SaveOptions.DisableFormatting),
             });
         }
         await db.SaveChangesAsync(cancellationToken);
