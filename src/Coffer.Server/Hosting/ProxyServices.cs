@@ -32,6 +32,10 @@ public static class ProxyServices
     }
 
     /// <summary>First in the pipeline, so every later stage (links, cookies, logs) sees the client's view.</summary>
+    /// <remarks>
+    /// Reads the setting itself rather than the options: resolving those here would run their
+    /// validation before start-up, where a wrong value would end in a stack trace, not a message.
+    /// </remarks>
     public static void UseCofferProxies(this WebApplication app)
     {
         if (Parse(app.Configuration[Key]).Networks.Count > 0)
