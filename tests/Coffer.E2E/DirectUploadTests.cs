@@ -55,9 +55,21 @@ public sealed class DirectUploadTests(BrowserFixture browser, DirectUploadServer
                 Interlocked.Increment(ref serverPuts);
         };
 
-        await Page.Locator("#file-input").SetInputFilesAsync(new FilePayload { Name = "video.bin", MimeType = "application/octet-stream", Buffer = content });
+        // A file on disk, not a buffer: Playwright hands a local browser the path instead of pushing 20 MB through its pipe.
+        var folder = Directory.CreateTempSubdirectory("coffer-e2e-");
+        var file = Path.Combine(folder.FullName, "video.bin");
+        await File.WriteAllBytesAsync(file, content, Cancellation);
 
-        await Page.WaitForUploadsAsync();
+        try
+        {
+            await Page.Locator("#file-input").SetInputFilesAsync(file);
+            await Page.WaitForUploadsAsync(); // the browser reads the file while it uploads
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
         await Expect(Page.Toast("Uploaded 1 file.")).ToBeVisibleAsync();
         Assert.Equal(3, partPuts);
         Assert.Equal(0, serverPuts);
