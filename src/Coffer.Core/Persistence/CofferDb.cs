@@ -2,6 +2,8 @@ using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
 using Coffer.Core.Jobs;
+using Coffer.Core.Previews;
+using Coffer.Core.Shares;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,6 +24,9 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
     public DbSet<DirectUpload> DirectUploads => Set<DirectUpload>();
     public DbSet<JobLease> JobLeases => Set<JobLease>();
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+    public DbSet<Share> Shares => Set<Share>();
+    public DbSet<ItemGrant> ItemGrants => Set<ItemGrant>();
+    public DbSet<Thumbnail> Thumbnails => Set<Thumbnail>();
 
     /// <summary>The keys that seal session cookies and antiforgery tokens, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -100,6 +105,33 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             lease.Property(l => l.Name).HasMaxLength(100);
             lease.Property(l => l.Holder).HasMaxLength(200);
             lease.Property(l => l.LastOutcome).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<Share>(share =>
+        {
+            share.Property(s => s.TokenHash).HasMaxLength(64);
+            share.HasIndex(s => s.TokenHash).IsUnique();
+            share.HasIndex(s => s.OwnerId);
+            share.HasIndex(s => s.ItemId);
+            share.HasOne<User>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            share.HasOne<Item>().WithMany().HasForeignKey(s => s.ItemId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ItemGrant>(grant =>
+        {
+            grant.HasIndex(g => new { g.ItemId, g.GranteeId }).IsUnique();
+            grant.HasIndex(g => g.GranteeId);
+            grant.HasIndex(g => g.OwnerId);
+            grant.HasOne<Item>().WithMany().HasForeignKey(g => g.ItemId).OnDelete(DeleteBehavior.Cascade);
+            grant.HasOne<User>().WithMany().HasForeignKey(g => g.GranteeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Thumbnail>(thumbnail =>
+        {
+            thumbnail.HasKey(t => t.VersionId);
+            thumbnail.HasIndex(t => t.State); // the job's queue
+            thumbnail.HasOne<FileVersion>().WithOne().HasForeignKey<Thumbnail>(t => t.VersionId).OnDelete(DeleteBehavior.Cascade);
+            thumbnail.HasOne<Blob>().WithMany().HasForeignKey(t => t.BlobId).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<ServerKey>(key =>

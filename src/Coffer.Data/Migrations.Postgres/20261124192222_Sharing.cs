@@ -1,0 +1,162 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Coffer.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Sharing : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ItemGrants",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ItemId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OwnerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    GranteeId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Access = table.Column<int>(type: "integer", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ItemGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ItemGrants_Items_ItemId",
+                        column: x => x.ItemId,
+                        principalTable: "Items",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ItemGrants_Users_GranteeId",
+                        column: x => x.GranteeId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Shares",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OwnerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ItemId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Expires = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Revoked = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    MaxDownloads = table.Column<int>(type: "integer", nullable: true),
+                    Downloads = table.Column<int>(type: "integer", nullable: false),
+                    MaxFileBytes = table.Column<long>(type: "bigint", nullable: true),
+                    MaxFiles = table.Column<int>(type: "integer", nullable: true),
+                    Uploads = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Shares", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Shares_Items_ItemId",
+                        column: x => x.ItemId,
+                        principalTable: "Items",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Shares_Users_OwnerId",
+                        column: x => x.OwnerId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Thumbnails",
+                columns: table => new
+                {
+                    VersionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    BlobId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Width = table.Column<int>(type: "integer", nullable: false),
+                    Height = table.Column<int>(type: "integer", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Thumbnails", x => x.VersionId);
+                    table.ForeignKey(
+                        name: "FK_Thumbnails_Blobs_BlobId",
+                        column: x => x.BlobId,
+                        principalTable: "Blobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_Thumbnails_FileVersions_VersionId",
+                        column: x => x.VersionId,
+                        principalTable: "FileVersions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemGrants_GranteeId",
+                table: "ItemGrants",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemGrants_ItemId_GranteeId",
+                table: "ItemGrants",
+                columns: new[] { "ItemId", "GranteeId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ItemGrants_OwnerId",
+                table: "ItemGrants",
+                column: "OwnerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Shares_ItemId",
+                table: "Shares",
+                column: "ItemId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Shares_OwnerId",
+                table: "Shares",
+                column: "OwnerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Shares_TokenHash",
+                table: "Shares",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Thumbnails_BlobId",
+                table: "Thumbnails",
+                column: "BlobId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Thumbnails_State",
+                table: "Thumbnails",
+                column: "State");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ItemGrants");
+
+            migrationBuilder.DropTable(
+                name: "Shares");
+
+            migrationBuilder.DropTable(
+                name: "Thumbnails");
+        }
+    }
+}
