@@ -2,6 +2,7 @@ using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
 using Coffer.Core.Drive;
+using Coffer.Core.Events;
 using Coffer.Core.Jobs;
 using Coffer.Core.Persistence;
 using Microsoft.AspNetCore.Identity;
@@ -34,6 +35,7 @@ public static class CoreServices
         services.AddScoped<KeyMaintenance>();
         services.AddSingleton(InstanceName.Create());
         services.AddScoped<JobLeases>();
+        services.AddScoped<Outbox>();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
+using Coffer.Core.Events;
 using Coffer.Core.Jobs;
 using Coffer.Core.Previews;
 using Coffer.Core.Shares;
@@ -27,6 +28,7 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
     public DbSet<Share> Shares => Set<Share>();
     public DbSet<ItemGrant> ItemGrants => Set<ItemGrant>();
     public DbSet<Thumbnail> Thumbnails => Set<Thumbnail>();
+    public DbSet<OutboxEvent> OutboxEvents => Set<OutboxEvent>();
 
     /// <summary>The keys that seal session cookies and antiforgery tokens, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -132,6 +134,14 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             thumbnail.HasIndex(t => t.State); // the job's queue
             thumbnail.HasOne<FileVersion>().WithOne().HasForeignKey<Thumbnail>(t => t.VersionId).OnDelete(DeleteBehavior.Cascade);
             thumbnail.HasOne<Blob>().WithMany().HasForeignKey(t => t.BlobId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<OutboxEvent>(entry =>
+        {
+            entry.Property(e => e.Type).HasMaxLength(100);
+            entry.HasIndex(e => new { e.UserId, e.Created });
+            entry.HasIndex(e => e.Dispatched);
+            entry.HasOne<User>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ServerKey>(key =>

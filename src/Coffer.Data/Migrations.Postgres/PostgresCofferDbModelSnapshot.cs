@@ -302,6 +302,42 @@ namespace Coffer.Data.Migrations.Postgres
                     b.ToTable("Items");
                 });
 
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("Dispatched")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Dispatched");
+
+                    b.HasIndex("UserId", "Created");
+
+                    b.ToTable("OutboxEvents");
+                });
+
             modelBuilder.Entity("Coffer.Core.Jobs.JobLease", b =>
                 {
                     b.Property<string>("Name")
@@ -537,6 +573,15 @@ namespace Coffer.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.HasOne("Coffer.Core.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Coffer.Core.Previews.Thumbnail", b =>

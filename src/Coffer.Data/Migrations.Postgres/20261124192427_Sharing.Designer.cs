@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Coffer.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCofferDb))]
-    [Migration("20261124192222_Sharing")]
+    [Migration("20261124192427_Sharing")]
     partial class Sharing
     {
         /// <inheritdoc />
@@ -305,6 +305,42 @@ namespace Coffer.Data.Migrations.Postgres
                     b.ToTable("Items");
                 });
 
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("Dispatched")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Dispatched");
+
+                    b.HasIndex("UserId", "Created");
+
+                    b.ToTable("OutboxEvents");
+                });
+
             modelBuilder.Entity("Coffer.Core.Jobs.JobLease", b =>
                 {
                     b.Property<string>("Name")
@@ -540,6 +576,15 @@ namespace Coffer.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.HasOne("Coffer.Core.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Coffer.Core.Previews.Thumbnail", b =>

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Coffer.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCofferDb))]
-    [Migration("20261124192214_Sharing")]
+    [Migration("20261124192420_Sharing")]
     partial class Sharing
     {
         /// <inheritdoc />
@@ -299,6 +299,42 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.ToTable("Items");
                 });
 
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Dispatched")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Dispatched");
+
+                    b.HasIndex("UserId", "Created");
+
+                    b.ToTable("OutboxEvents");
+                });
+
             modelBuilder.Entity("Coffer.Core.Jobs.JobLease", b =>
                 {
                     b.Property<string>("Name")
@@ -532,6 +568,15 @@ namespace Coffer.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Coffer.Core.Events.OutboxEvent", b =>
+                {
+                    b.HasOne("Coffer.Core.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Coffer.Core.Previews.Thumbnail", b =>

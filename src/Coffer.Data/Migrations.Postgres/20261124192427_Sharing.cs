@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Coffer.Data.Migrations.Sqlite
+namespace Coffer.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class Sharing : Migration
@@ -15,12 +15,12 @@ namespace Coffer.Data.Migrations.Sqlite
                 name: "ItemGrants",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ItemId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    OwnerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    GranteeId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Access = table.Column<int>(type: "INTEGER", nullable: false),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ItemId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OwnerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    GranteeId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Access = table.Column<int>(type: "integer", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -40,23 +40,46 @@ namespace Coffer.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "OutboxEvents",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Dispatched = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OutboxEvents_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Shares",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    OwnerId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    ItemId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
-                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false),
-                    Expires = table.Column<long>(type: "INTEGER", nullable: false),
-                    Revoked = table.Column<long>(type: "INTEGER", nullable: true),
-                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
-                    MaxDownloads = table.Column<int>(type: "INTEGER", nullable: true),
-                    Downloads = table.Column<int>(type: "INTEGER", nullable: false),
-                    MaxFileBytes = table.Column<long>(type: "INTEGER", nullable: true),
-                    MaxFiles = table.Column<int>(type: "INTEGER", nullable: true),
-                    Uploads = table.Column<int>(type: "INTEGER", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OwnerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    ItemId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Expires = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Revoked = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PasswordHash = table.Column<string>(type: "text", nullable: true),
+                    MaxDownloads = table.Column<int>(type: "integer", nullable: true),
+                    Downloads = table.Column<int>(type: "integer", nullable: false),
+                    MaxFileBytes = table.Column<long>(type: "bigint", nullable: true),
+                    MaxFiles = table.Column<int>(type: "integer", nullable: true),
+                    Uploads = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -79,12 +102,12 @@ namespace Coffer.Data.Migrations.Sqlite
                 name: "Thumbnails",
                 columns: table => new
                 {
-                    VersionId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    State = table.Column<int>(type: "INTEGER", nullable: false),
-                    BlobId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Width = table.Column<int>(type: "INTEGER", nullable: false),
-                    Height = table.Column<int>(type: "INTEGER", nullable: false),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false)
+                    VersionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    State = table.Column<int>(type: "integer", nullable: false),
+                    BlobId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Width = table.Column<int>(type: "integer", nullable: false),
+                    Height = table.Column<int>(type: "integer", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -120,6 +143,16 @@ namespace Coffer.Data.Migrations.Sqlite
                 column: "OwnerId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_OutboxEvents_Dispatched",
+                table: "OutboxEvents",
+                column: "Dispatched");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxEvents_UserId_Created",
+                table: "OutboxEvents",
+                columns: new[] { "UserId", "Created" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Shares_ItemId",
                 table: "Shares",
                 column: "ItemId");
@@ -151,6 +184,9 @@ namespace Coffer.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "ItemGrants");
+
+            migrationBuilder.DropTable(
+                name: "OutboxEvents");
 
             migrationBuilder.DropTable(
                 name: "Shares");
