@@ -71,9 +71,10 @@ public static class ItemEndpoints
         return result.Replaced ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/items/{result.Item.Id}", dto);
     }
 
+    /// <summary>The file's bytes; <c>?inline=true</c> shows a previewable type in the browser instead of downloading it.</summary>
     public static async Task<FileStreamHttpResult> Download(
-        string id, ClaimsPrincipal user, DriveService drive, HttpRequest request, CancellationToken cancellationToken) =>
-        FileResponse(request, await drive.OpenAsync(user.UserId(), id, cancellationToken));
+        string id, bool? inline, ClaimsPrincipal user, DriveService drive, HttpRequest request, CancellationToken cancellationToken) =>
+        ContentResponses.File(request, await drive.OpenAsync(user.UserId(), id, cancellationToken), inline == true);
 
     public static async Task<Ok<ItemDto>> Update(
         string id, UpdateItemRequest body, ClaimsPrincipal user, DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
@@ -100,43 +101,6 @@ public static class ItemEndpoints
             ? storeUrl.AbsoluteUri
             : SignedDownloadEndpoints.UrlFor(request, grant, signature);
         return TypedResults.Ok(new DownloadUrlDto(url, grant.Expires));
-    }
-
-    /// <summary>
-    /// The bytes with everything a client needs to cache and resume: Range (206/416), a strong
-    /// ETag from the content hash (304), Last-Modified, and an RFC 5987 filename.
-    /// </summary>
-    internal static FileStreamHttpResult FileResponse(HttpRequest request, FileContent file)
-    {
-        var length = file.Content.Length;
-        if (RangeOutOfBounds(request, length))
-        {
-            file.Content.Dispose();
-            throw new RangeNotSatisfiableException(length);
-        }
-        return TypedResults.Stream(
-            file.Content,
-            file.Item.ContentType ?? "application/octet-stream",
-            fileDownloadName: file.Item.Name,
-            lastModified: file.Item.Modified,
-            entityTag: new EntityTagHeaderValue($"\"{file.Item.Sha256}\""),
-            enableRangeProcessing: true);
-    }
-
-    /// <summary>
-    /// A single byte range that starts past the end, answered here so the 416 carries a problem
-    /// document like every other error. Anything conditional or unusual is left to the framework.
-    /// </summary>
-    private static bool RangeOutOfBounds(HttpRequest request, long length)
-    {
-        var headers = request.GetTypedHeaders();
-        if (headers.IfRange is not null || headers.IfNoneMatch.Count > 0 || headers.IfMatch.Count > 0
-            || headers.IfModifiedSince is not null || headers.IfUnmodifiedSince is not null)
-            return false;
-        if (headers.Range is not { Unit.Value: "bytes", Ranges.Count: 1 } range)
-            return false;
-        var only = range.Ranges.First();
-        return only.From is { } from ? from >= length : only.To == 0 || length == 0;
     }
 
     internal static ConflictMode ParseConflict(string? conflict) => conflict?.ToLowerInvariant() switch

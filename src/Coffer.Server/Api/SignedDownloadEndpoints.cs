@@ -38,7 +38,7 @@ public static class SignedDownloadEndpoints
         var grant = new DownloadGrant(owner, item, version, DateTimeOffset.FromUnixTimeSeconds(expires));
         if (!links.Verify(grant, s) || request.Path + request.QueryString != PathAndQuery(grant, s!.ToLowerInvariant()))
             throw Refused();
-        return ItemEndpoints.FileResponse(request, await drive.OpenVersionAsync(owner, item, version, cancellationToken));
+        return ContentResponses.File(request, await drive.OpenVersionAsync(owner, item, version, cancellationToken));
     }
 
     private static ForbiddenException Refused() =>

@@ -2,6 +2,7 @@ using Coffer.Core;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Coffer.Core.Drive;
+using Coffer.Server.Api;
 using Coffer.Server.Jobs;
 using Coffer.Server.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -126,11 +127,14 @@ public static partial class HostingServices
             var headers = context.Response.Headers;
             headers["X-Request-Id"] = context.TraceIdentifier;
             headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            // Pages load their own scripts and styles; anything else (API answers, file content) may load
-            // nothing, and runs sandboxed if a browser is ever made to render it.
-            headers.ContentSecurityPolicy = WebModule.IsPage(context) ? CspNonce.PagePolicy(context) : "default-src 'none'; frame-ancestors 'none'; sandbox";
+            // Pages load their own scripts and styles; content shown inline may be framed by them but runs
+            // no script; anything else (API answers, downloads) may load nothing and runs sandboxed if a
+            // browser is ever made to render it.
+            var preview = ContentPolicy.For(context);
+            headers.XFrameOptions = preview is null ? "DENY" : "SAMEORIGIN";
+            headers.ContentSecurityPolicy = WebModule.IsPage(context) ? CspNonce.PagePolicy(context)
+                : preview ?? "default-src 'none'; frame-ancestors 'none'; sandbox";
             return Task.CompletedTask;
         });
         return next(context);
