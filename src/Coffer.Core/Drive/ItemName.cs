@@ -52,13 +52,15 @@ public static class ItemName
     /// folding; lower-casing alone would leave "ς" (final sigma), "ſ" (long s) or "µ" (micro) apart
     /// from the "σ", "s" and "μ" they fold to, and the round trip through upper case joins them.
     /// "ß" has no one-character upper case, so it is folded to "ss" by hand, as full case folding
-    /// does ("STRASSE" finds "Straße"). The invariant culture keeps the key the same whatever the
+    /// does ("STRASSE" finds "Straße"); "İ" (dotted capital I) likewise becomes "i". The invariant culture keeps the key the same whatever the
     /// server's locale (no Turkish dotless i surprises). Diacritics stay: "a" does not find "ä".
     /// </summary>
     public static string SearchKey(string text)
     {
         var nfc = text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
-        var folded = nfc.ToUpperInvariant().ToLowerInvariant().Replace("ß", "ss", StringComparison.Ordinal);
+        var folded = nfc.ToUpperInvariant().ToLowerInvariant()
+            .Replace("ß", "ss", StringComparison.Ordinal)
+            .Replace('İ', 'i'); // the invariant culture leaves U+0130 as it is; "istanbul" should find "İstanbul"
         return folded.IsNormalized(NormalizationForm.FormC) ? folded : folded.Normalize(NormalizationForm.FormC);
     }
 
@@ -80,7 +82,7 @@ public static class ItemName
         return stem + suffix + extension;
     }
 
-    private static bool IsWellFormedUtf16(string s)
+    internal static bool IsWellFormedUtf16(string s)
     {
         for (var i = 0; i < s.Length; i++)
         {

@@ -42,9 +42,12 @@ public sealed class ItemSearch(CofferDb db)
             throw new InvalidInputException("Say what to search for.", field: "q");
         if (text.Length > MaxQueryLength)
             throw new InvalidInputException($"A search can be at most {MaxQueryLength} characters.", field: "q");
+        // Lone surrogates have no UTF-8 form (PostgreSQL would refuse the parameter); no name holds one anyway.
+        if (!ItemName.IsWellFormedUtf16(text))
+            throw new InvalidInputException("The search text is not valid Unicode.", field: "q");
         try
         {
-            // Normalize also rejects lone surrogates and noncharacters, which no name holds anyway.
+            // Normalize rejects noncharacters such as U+FFFE, which no name holds either.
             return ItemName.SearchKey(text.Normalize(NormalizationForm.FormC));
         }
         catch (ArgumentException)
