@@ -5,6 +5,8 @@ using Coffer.Core.Persistence;
 using Coffer.Server.Api;
 using Coffer.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Coffer.Server.Tests;
@@ -227,6 +229,53 @@ public sealed class SearchApiTests : IDisposable
     }
 
     /// <summary>
+    /// A database from before the "Search" migration (migrated back down to it, with items in it)
+    /// migrates up, and the next start gives the old items their keys: they are found.
+    /// </summary>
+    [Fact]
+    public async Task ItemsFromBeforeTheSearchMigration_AreFoundAfterUpgradeAndRestart()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("coffer-search-upgrade-").FullName;
+        try
+        {
+            string token;
+            using (var first = new CofferApp(dataDir))
+            {
+                var user = await first.NewUserAsync();
+                token = user.Token;
+                using var scope = first.Services.CreateScope();
+                var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+                var migrator = db.GetInfrastructure().GetRequiredService<IMigrator>();
+                var migrations = db.Database.GetMigrations().ToList();
+                var search = migrations.FindIndex(m => m.EndsWith("_Search", StringComparison.Ordinal));
+                Assert.True(search > 0);
+                var folder = await user.CreateFolderAsync("ΦΑΚΕΛΟΣ");
+                await user.UploadAsync("Ärger über Straße.txt", "x", folder.Id);
+                // Back to the schema before search (the keys go with the column), then up again: the
+                // rows are as an earlier version leaves them to this migration.
+                await migrator.MigrateAsync(migrations[search - 1], Cancel);
+                await migrator.MigrateAsync(cancellationToken: Cancel);
+                Assert.Equal(0, await db.Items.CountAsync(i => i.SearchName != "", Cancel));
+            }
+
+            using var second = new CofferApp(dataDir);
+            using var client = second.CreateStreamingClient();
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            var found = await client.GetFromJsonAsync<ItemListDto>($"/api/v1/search?q={Uri.EscapeDataString("STRASSE")}", Cancel);
+            Assert.Equal(["/ΦΑΚΕΛΟΣ/Ärger über Straße.txt"], found!.Items.Select(i => i.Path));
+            found = await client.GetFromJsonAsync<ItemListDto>($"/api/v1/search?q={Uri.EscapeDataString("φάκ".Replace("ά", "α", StringComparison.Ordinal))}", Cancel);
+            Assert.Equal(["/ΦΑΚΕΛΟΣ"], found!.Items.Select(i => i.Path));
+            await AssertIndexIntactAsync(second);
+        }
+        finally
+        {
+            if (TestStack.Current == StackKind.ScaleOut)
+                await TestStack.DeleteAsync(dataDir);
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// 100,000 items in one folder, written with one SQL statement; then the database's own plan
     /// shows the search reads the substring index (FTS5 trigram table / GIN trigram index), and
     /// the answers are exact.
@@ -322,11 +371,12 @@ public sealed class SearchApiTests : IDisposable
     }
 
     /// <summary>On SQLite, the FTS5 index holds exactly what Items holds (the triggers kept it in step).</summary>
-    private async Task AssertIndexIntactAsync()
+    private async Task AssertIndexIntactAsync(CofferApp? app = null)
     {
-        if (_app.Stack != StackKind.Embedded)
+        app ??= _app;
+        if (app.Stack != StackKind.Embedded)
             return;
-        using var scope = _app.Services.CreateScope();
+        using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
         // Raises an error when the index and its content table disagree.
         await db.Database.ExecuteSqlRawAsync("""INSERT INTO "ItemSearch"("ItemSearch", rank) VALUES ('integrity-check', 1)""", Cancel);
