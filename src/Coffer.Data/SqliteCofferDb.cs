@@ -11,7 +11,7 @@ public sealed class SqliteCofferDb(DbContextOptions<SqliteCofferDb> options) : C
     /// <summary>
     /// Three characters or more: the "Search" migration's FTS5 trigram index, queried with the key as one quoted
     /// phrase (quotes doubled, so no FTS syntax survives), which matches it as a literal
-    /// substring. Shorter keys make no trigram; they read the owner's names through the
+    /// substring, driving the query. Shorter keys make no trigram; they read the owner's names through the
     /// (OwnerId, Kind, SearchName) index with instr(), exact and case-sensitive on folded text.
     /// </summary>
     public override IQueryable<Item> ItemsWhoseNameContains(string searchKey)
@@ -19,7 +19,13 @@ public sealed class SqliteCofferDb(DbContextOptions<SqliteCofferDb> options) : C
         if (searchKey.EnumerateRunes().Count() < 3)
             return Items.Where(i => i.SearchName.Contains(searchKey));
         var phrase = "\"" + searchKey.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        return Items.FromSql($"SELECT * FROM \"Items\" WHERE rowid IN (SELECT rowid FROM \"ItemSearch\" WHERE \"ItemSearch\" MATCH {phrase})");
+        // CROSS JOIN fixes the join order in SQLite: the index finds the matches, each is then read
+        // by rowid and filtered by owner. Left to itself, the planner prefers walking all of the
+        // owner's rows through the (OwnerId, ...) index and testing each against the match list.
+        return Items.FromSql($"""
+            SELECT "Items".* FROM "ItemSearch" CROSS JOIN "Items" ON "Items".rowid = "ItemSearch".rowid
+            WHERE "ItemSearch" MATCH {phrase}
+            """);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
