@@ -9,10 +9,10 @@ namespace Coffer.Data;
 public sealed class SqliteCofferDb(DbContextOptions<SqliteCofferDb> options) : CofferDb(options)
 {
     /// <summary>
-    /// Three characters or more: the "Search" migration's FTS5 trigram index, queried with the key as one quoted
-    /// phrase (quotes doubled, so no FTS syntax survives), which matches it as a literal
-    /// substring, driving the query. Shorter keys make no trigram; they read the owner's names through the
-    /// (OwnerId, Kind, SearchName) index with instr(), exact and case-sensitive on folded text.
+    /// Three characters or more: the "Search" migration's FTS5 trigram index drives the query,
+    /// given the key as one quoted phrase (quotes doubled, so no FTS syntax survives), which
+    /// matches it as a literal substring. Shorter keys make no trigram; they read the owner's
+    /// names through the (OwnerId, Kind, SearchName) index with instr(), exact on folded text.
     /// </summary>
     public override IQueryable<Item> ItemsWhoseNameContains(string searchKey)
     {

@@ -23,10 +23,11 @@ internal sealed partial class StartupTasks(
     }
 
     /// <summary>
-    /// Schema up to date and every item's search key filled in; then, for a server (<paramref name="serving"/>), the encryption keys
-    /// checked (the first one created on a first run) and the shared server keys loaded: all under
-    /// the migration lock, so instances starting together on a shared key directory agree on one
-    /// key. Commands (keys, backup) need the schema only.
+    /// Schema up to date and every item's search key filled in; then, for a server
+    /// (<paramref name="serving"/>), the encryption keys checked (the first one created on a first
+    /// run) and the shared server keys loaded: all under the migration lock, so instances starting
+    /// together on a shared key directory agree on one key. Commands (keys, backup) need the
+    /// schema only.
     /// </summary>
     internal static Task PrepareDatabaseAsync(IServiceProvider services, bool serving, CancellationToken cancellationToken)
     {
