@@ -25,6 +25,7 @@ public static class CoreServices
         services.AddScoped<AccountService>();
         services.AddScoped<AccessTokenService>();
         services.AddScoped<ItemLookup>();
+        services.AddScoped<ItemSearch>();
         services.AddScoped<DriveService>();
         services.AddScoped<DownloadLinks>();
         services.AddScoped<DirectTransfers>();

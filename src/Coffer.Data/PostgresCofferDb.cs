@@ -38,6 +38,12 @@ public sealed class PostgresCofferDb(DbContextOptions<PostgresCofferDb> options)
         base.OnModelCreating(modelBuilder);
         // Names compare and sort byte-wise, as listing cursors expect, whatever the database's default collation.
         modelBuilder.Entity<Item>().Property(i => i.Name).UseCollation("C");
+        // Search: the folded names sort byte-wise too, and a GIN trigram index answers LIKE '%x%'
+        // on them (pg_trgm is a trusted extension since PostgreSQL 13: the database owner may create it).
+        modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.Entity<Item>().Property(i => i.SearchName).UseCollation("C");
+        modelBuilder.Entity<Item>().HasIndex(i => i.SearchName, "IX_Items_SearchName_Trigram")
+            .HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 }
 

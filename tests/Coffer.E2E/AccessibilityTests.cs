@@ -32,6 +32,10 @@ public sealed class AccessibilityTests(BrowserFixture browser, CofferServer serv
 
         await Page.SignInAsync(user);
         await AssertAccessibleAsync("root folder");
+        await Page.GetByRole(AriaRole.Searchbox, new() { Name = "Search my files by name" }).FillAsync("s");
+        await Expect(Page.GetByRole(AriaRole.List, new() { Name = "Search results" }).GetByRole(AriaRole.Link)).ToHaveCountAsync(3);
+        await AssertAccessibleAsync("search results");
+        await Page.Keyboard.PressAsync("Escape");
         await Page.GetByRole(AriaRole.Checkbox, new() { Name = "Select notes.txt" }).CheckAsync();
         await AssertAccessibleAsync("root folder with a selection");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Move" }).ClickAsync();

@@ -18,7 +18,24 @@ public sealed class Item
     /// <summary>Null only for a user's root folder, whose id is the user's id.</summary>
     public Guid? ParentId { get; set; }
 
-    public required string Name { get; set; }
+    public required string Name
+    {
+        get => _name;
+        set
+        {
+            _name = value;
+            SearchName = ItemName.SearchKey(value);
+        }
+    }
+
+    /// <summary>
+    /// The name folded for case-insensitive substring search (<see cref="ItemName.SearchKey"/>).
+    /// Set with <see cref="Name"/> and only there, so no door can store one without the other;
+    /// each provider indexes it for substring queries (the "Search" migration).
+    /// </summary>
+    public string SearchName { get; private set; } = "";
+
+    private string _name = "";
     public ItemKind Kind { get; set; }
     public Guid? CurrentVersionId { get; set; }
     public long Size { get; set; }

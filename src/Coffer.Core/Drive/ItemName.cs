@@ -47,6 +47,24 @@ public static class ItemName
     }
 
     /// <summary>
+    /// The form names and search queries are compared in: NFC, then upper- and lower-cased with
+    /// the invariant culture, then "ß" spelled "ss", then NFC again. .NET has no Unicode case
+    /// folding; lower-casing alone would leave "ς" (final sigma), "ſ" (long s) or "µ" (micro) apart
+    /// from the "σ", "s" and "μ" they fold to, and the round trip through upper case joins them.
+    /// "ß" has no one-character upper case, so it is folded to "ss" by hand, as full case folding
+    /// does ("STRASSE" finds "Straße"); "İ" (dotted capital I) likewise becomes "i". The invariant culture keeps the key the same whatever the
+    /// server's locale (no Turkish dotless i surprises). Diacritics stay: "a" does not find "ä".
+    /// </summary>
+    public static string SearchKey(string text)
+    {
+        var nfc = text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
+        var folded = nfc.ToUpperInvariant().ToLowerInvariant()
+            .Replace("ß", "ss", StringComparison.Ordinal)
+            .Replace('İ', 'i'); // the invariant culture leaves U+0130 as it is; "istanbul" should find "İstanbul"
+        return folded.IsNormalized(NormalizationForm.FormC) ? folded : folded.Normalize(NormalizationForm.FormC);
+    }
+
+    /// <summary>
     /// "name (2).txt" for "name.txt": the candidate names tried when keeping both. The result
     /// stays within <see cref="MaxBytes"/>: the stem is shortened first, the extension only when
     /// it alone leaves no room.
@@ -64,7 +82,7 @@ public static class ItemName
         return stem + suffix + extension;
     }
 
-    private static bool IsWellFormedUtf16(string s)
+    internal static bool IsWellFormedUtf16(string s)
     {
         for (var i = 0; i < s.Length; i++)
         {

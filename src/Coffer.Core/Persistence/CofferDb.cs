@@ -42,6 +42,18 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
         Database.BeginTransactionAsync(cancellationToken);
 
+    /// <summary>
+    /// Items whose <see cref="Item.SearchName"/> holds <paramref name="searchKey"/> (already folded)
+    /// as a literal substring, not yet filtered by owner. A provider answers from its own index
+    /// (the "Search" migration); this default is a LIKE with its wildcards escaped, which
+    /// PostgreSQL's trigram index serves.
+    /// </summary>
+    public virtual IQueryable<Item> ItemsWhoseNameContains(string searchKey)
+    {
+        var pattern = "%" + ItemSearch.EscapeLike(searchKey) + "%";
+        return Items.Where(i => EF.Functions.Like(i.SearchName, pattern, ItemSearch.LikeEscape));
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<User>(user =>
@@ -71,6 +83,9 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             item.HasIndex(i => new { i.ParentId, i.Name }).IsUnique();
             item.HasIndex(i => new { i.ParentId, i.Kind, i.Name });
             item.HasIndex(i => i.OwnerId);
+            // Short search queries (below a trigram) walk the owner's names in search order and stop at a page.
+            item.Property(i => i.SearchName).HasMaxLength(1024);
+            item.HasIndex(i => new { i.OwnerId, i.Kind, i.SearchName });
             item.HasOne<User>().WithMany().HasForeignKey(i => i.OwnerId).OnDelete(DeleteBehavior.Cascade);
             item.HasOne<Item>().WithMany().HasForeignKey(i => i.ParentId).OnDelete(DeleteBehavior.Cascade);
         });

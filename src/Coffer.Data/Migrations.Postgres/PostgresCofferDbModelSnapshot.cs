@@ -20,6 +20,7 @@ namespace Coffer.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Coffer.Core.Accounts.AccessToken", b =>
@@ -283,6 +284,12 @@ namespace Coffer.Data.Migrations.Postgres
                     b.Property<bool>("Replicated")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .UseCollation("C");
+
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -297,7 +304,14 @@ namespace Coffer.Data.Migrations.Postgres
                     b.HasIndex("ParentId", "Name")
                         .IsUnique();
 
+                    b.HasIndex("OwnerId", "Kind", "SearchName");
+
                     b.HasIndex("ParentId", "Kind", "Name");
+
+                    b.HasIndex(new[] { "SearchName" }, "IX_Items_SearchName_Trigram");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "SearchName" }, "IX_Items_SearchName_Trigram"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "SearchName" }, "IX_Items_SearchName_Trigram"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Items");
                 });

@@ -277,6 +277,11 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<bool>("Replicated")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -290,6 +295,8 @@ namespace Coffer.Data.Migrations.Sqlite
 
                     b.HasIndex("ParentId", "Name")
                         .IsUnique();
+
+                    b.HasIndex("OwnerId", "Kind", "SearchName");
 
                     b.HasIndex("ParentId", "Kind", "Name");
 

@@ -18,6 +18,7 @@ public static class ApiModule
 
         var signedIn = api.MapGroup("").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         signedIn.MapAccountEndpoints();
+        signedIn.MapSearchEndpoints();
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return api;
     }

@@ -1,6 +1,7 @@
 using Coffer.Core;
 using Coffer.Core.Blobs;
 using Coffer.Core.Crypto;
+using Coffer.Core.Drive;
 using Coffer.Core.Persistence;
 using Coffer.Data;
 using Microsoft.Extensions.Options;
@@ -22,16 +23,18 @@ internal sealed partial class StartupTasks(
     }
 
     /// <summary>
-    /// Schema up to date; then, for a server (<paramref name="serving"/>), the encryption keys
-    /// checked (the first one created on a first run) and the shared server keys loaded: all under
-    /// the migration lock, so instances starting together on a shared key directory agree on one
-    /// key. Commands (keys, backup) need the schema only.
+    /// Schema up to date and every item's search key filled in; then, for a server
+    /// (<paramref name="serving"/>), the encryption keys checked (the first one created on a first
+    /// run) and the shared server keys loaded: all under the migration lock, so instances starting
+    /// together on a shared key directory agree on one key. Commands (keys, backup) need the
+    /// schema only.
     /// </summary>
     internal static Task PrepareDatabaseAsync(IServiceProvider services, bool serving, CancellationToken cancellationToken)
     {
         var dataDir = services.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath;
         return services.MigrateCofferDatabaseAsync(async db =>
         {
+            await SearchNameBackfill.RunAsync(db, cancellationToken);
             if (!serving)
                 return;
             await using (var scope = services.CreateAsyncScope())
