@@ -22,14 +22,7 @@ public sealed class ThumbnailTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    internal static byte[] Png(int width, int height)
-    {
-        using var bitmap = new SKBitmap(width, height);
-        using (var canvas = new SKCanvas(bitmap))
-            canvas.Clear(SKColors.SeaGreen);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
+    private static byte[] Png(int width, int height) => TestFiles.Png(width, height);
 
     /// <summary>Lets the job run (its timer follows the test clock) until the file's thumbnail is no longer Pending.</summary>
     internal static async Task<Thumbnail> WaitForThumbnailAsync(CofferApp app, ItemDto item)

@@ -6,6 +6,8 @@ const listing = $('listing');
 const rows = $('rows');
 const buttons = { list: $('view-list'), grid: $('view-grid') };
 const storageKey = 'coffer.view';
+const maxTries = 4;
+const retryMs = 3000;
 
 const isGrid = () => listing.classList.contains('grid-view');
 
@@ -16,7 +18,13 @@ function addThumbnail(row) {
   image.alt = '';
   image.loading = 'lazy';
   image.decoding = 'async';
-  image.addEventListener('error', () => image.remove(), { once: true }); // none (yet): the icon stays
+  image.addEventListener('error', () => {
+    // None yet (made in the background after an upload) or none ever: the icon stays; ask again a few times.
+    image.remove();
+    const tries = Number(row.dataset.thumbTries ?? 0) + 1;
+    row.dataset.thumbTries = String(tries);
+    if (tries < maxTries) setTimeout(() => { if (isGrid() && row.isConnected) addThumbnail(row); }, retryMs);
+  }, { once: true });
   image.src = `/api/v1/items/${encodeURIComponent(row.dataset.id)}/thumbnail`;
   row.querySelector('td.name').prepend(image);
 }
