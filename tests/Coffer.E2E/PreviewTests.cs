@@ -1,4 +1,6 @@
 using Coffer.E2E.Infrastructure;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Coffer.Server.Tests.Infrastructure;
 using Microsoft.Playwright;
 using SkiaSharp;
@@ -138,6 +140,46 @@ public sealed class PreviewTests(BrowserFixture browser, CofferServer server) : 
         await Page.GetByRole(AriaRole.Button, new() { Name = "List view" }).ClickAsync();
         await Expect(Page.Locator("#listing")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("grid-view"));
         await Expect(Page.Locator("img.thumb")).ToHaveCountAsync(0);
+    }
+
+    [Theory]
+    [InlineData(ColorScheme.Light)]
+    [InlineData(ColorScheme.Dark)]
+    public async Task PreviewAndGrid_MeetWcagAA(ColorScheme scheme)
+    {
+        await Page.EmulateMediaAsync(new() { ColorScheme = scheme });
+        var user = await NewUserAsync();
+        await user.UploadAsync("a.png", TestFiles.Png(200, 100));
+        await user.UploadAsync("b.png", TestFiles.Png(100, 200));
+        await user.UploadAsync("notes.md", "# Notes");
+        await user.UploadAsync("data.bin", "x");
+        await Page.SignInAsync(user);
+
+        await OpenPreviewAsync("a.png");
+        await Expect(PreviewDialog.GetByRole(AriaRole.Img, new() { Name = "a.png" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("lightbox");
+        await Page.Keyboard.PressAsync("Escape");
+        await OpenPreviewAsync("notes.md");
+        await Expect(Page.FrameLocator("#preview-dialog iframe").GetByRole(AriaRole.Heading, new() { Name = "Notes" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("Markdown preview");
+        await Page.Keyboard.PressAsync("Escape");
+        await OpenPreviewAsync("data.bin");
+        await AssertAccessibleAsync("preview of a file without one");
+        await Page.Keyboard.PressAsync("Escape");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Grid view" }).ClickAsync();
+        await AssertAccessibleAsync("grid view");
+    }
+
+    private async Task AssertAccessibleAsync(string what)
+    {
+        // Not inside the frames: they hold the user's content, and a sandboxed frame runs no script, axe's included (it would wait for it forever).
+        var result = await Page.RunAxe(new AxeRunOptions
+        {
+            Iframes = false,
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+        });
+        var problems = result.Violations.SelectMany(v => v.Nodes.Select(n => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" ", n.Target)} — {n.Html}"));
+        Assert.True(result.Violations.Length == 0, $"Accessibility violations in the {what}:{Environment.NewLine}" + string.Join(Environment.NewLine, problems));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
