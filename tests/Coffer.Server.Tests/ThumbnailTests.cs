@@ -25,7 +25,7 @@ public sealed class ThumbnailTests : IDisposable
     private static byte[] Png(int width, int height) => TestFiles.Png(width, height);
 
     /// <summary>Lets the job run (its timer follows the test clock) until the file's thumbnail is no longer Pending.</summary>
-    internal static async Task<Thumbnail> WaitForThumbnailAsync(CofferApp app, ItemDto item)
+    internal static async Task<Thumbnail> WaitForThumbnailAsync(CofferApp app, ItemDto item, bool queuedWithTheUpload = true)
     {
         for (var i = 0; i < 300; i++)
         {
@@ -34,8 +34,9 @@ public sealed class ThumbnailTests : IDisposable
                 var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
                 var versionId = await db.Items.Where(x => x.Id == Guid.Parse(item.Id)).Select(x => x.CurrentVersionId).SingleAsync(Ct);
                 var row = await db.Thumbnails.AsNoTracking().SingleOrDefaultAsync(t => t.VersionId == versionId, Ct);
-                Assert.NotNull(row); // queued with the upload
-                if (row.State != ThumbnailState.Pending)
+                if (queuedWithTheUpload)
+                    Assert.NotNull(row); // in the upload's own transaction
+                if (row is { State: not ThumbnailState.Pending })
                     return row;
             }
             if (i % 5 == 0)
@@ -138,6 +139,28 @@ public sealed class ThumbnailTests : IDisposable
         var response = await user.Client.GetAsync($"/api/v1/items/{broken.Id}/thumbnail", Ct);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ImageStoredWithoutAThumbnail_IsQueuedByTheJob()
+    {
+        var user = await _app.NewUserAsync();
+        var item = await user.UploadAsync("old.png", Png(64, 32));
+        await WaitForThumbnailAsync(_app, item);
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            // As if stored before thumbnails existed: no row at all.
+            var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+            var blobId = (await db.Thumbnails.SingleAsync(Ct)).BlobId;
+            await db.Thumbnails.ExecuteDeleteAsync(Ct);
+            await db.Blobs.Where(b => b.Id == blobId).ExecuteDeleteAsync(Ct);
+        }
+
+        _app.Clock.Advance(TimeSpan.FromHours(2)); // the job looks for missing ones hourly
+        var row = await WaitForThumbnailAsync(_app, item, queuedWithTheUpload: false);
+
+        Assert.Equal(ThumbnailState.Ready, row.State);
+        Assert.Equal((64, 32), (row.Width, row.Height));
     }
 
     [Fact]

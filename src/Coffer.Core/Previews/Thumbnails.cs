@@ -57,6 +57,38 @@ public sealed partial class Thumbnails(CofferDb db, BlobPipeline pipeline, IBlob
     }
 
     /// <summary>
+    /// Queues thumbnails for up to <paramref name="max"/> current image versions that have none
+    /// (stored before thumbnails existed, or by an instance running older code); returns how many.
+    /// </summary>
+    public async Task<int> QueueMissingAsync(int max, CancellationToken cancellationToken)
+    {
+        string[] imageTypes = [.. PreviewRules.ImageContentTypes];
+        var missing = await db.Items.AsNoTracking()
+            .Where(i => i.Kind == ItemKind.File && i.CurrentVersionId != null && imageTypes.Contains(i.ContentType!)
+                && !db.Thumbnails.Any(t => t.VersionId == i.CurrentVersionId))
+            .Select(i => new { i.Name, i.ContentType, VersionId = i.CurrentVersionId!.Value })
+            .Take(max)
+            .ToListAsync(cancellationToken);
+        var now = clock.Now();
+        var queued = 0;
+        foreach (var file in missing.Where(f => Wanted(f.Name, f.ContentType)))
+        {
+            db.Thumbnails.Add(new Thumbnail { VersionId = file.VersionId, State = ThumbnailState.Pending, Created = now });
+            queued++;
+        }
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            return 0; // a version was replaced or deleted meanwhile: the next pass queues the rest
+        }
+        return queued;
+    }
+
+    /// <summary>
     /// Makes up to <paramref name="max"/> pending thumbnails, oldest first. Each ends Ready or
     /// Failed (an undecodable or oversized image, unreadable content: logged, never retried), so
     /// no bad file can hold up the queue.
