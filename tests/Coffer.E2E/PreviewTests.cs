@@ -1,4 +1,5 @@
 using Coffer.E2E.Infrastructure;
+using Coffer.Server.Api;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Coffer.Server.Tests.Infrastructure;
@@ -168,6 +169,61 @@ public sealed class PreviewTests(BrowserFixture browser, CofferServer server) : 
         await Page.Keyboard.PressAsync("Escape");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Grid view" }).ClickAsync();
         await AssertAccessibleAsync("grid view");
+    }
+
+    [Theory]
+    [InlineData(1280, 800, ColorScheme.Light, "gallery-desktop-light.png", "lightbox-desktop-light.png")]
+    [InlineData(390, 844, ColorScheme.Dark, "gallery-phone-dark.png", "lightbox-phone-dark.png")]
+    public async Task GridAndLightbox_FitTheScreen(int width, int height, ColorScheme scheme, string gridFile, string lightboxFile)
+    {
+        var user = await NewUserAsync();
+        SKColor[] colors = [SKColors.SteelBlue, SKColors.Coral, SKColors.SeaGreen, SKColors.Goldenrod, SKColors.MediumPurple];
+        ItemDto? last = null;
+        for (var i = 0; i < colors.Length; i++)
+            last = await user.UploadAsync($"IMG_20{40 + i}.png", Picture(800 + i * 40, 600, colors[i]));
+        await user.UploadAsync("Contract.pdf", TestFiles.Pdf());
+        await user.UploadAsync("notes.md", "# Notes");
+        await user.CreateFolderAsync("Albums");
+        await WaitForThumbnailAsync(user, last!.Id);
+        await Page.SetViewportSizeAsync(width, height);
+        await Page.EmulateMediaAsync(new() { ColorScheme = scheme });
+        await Page.SignInAsync(user);
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Grid view" }).ClickAsync();
+        foreach (var thumbnail in await Page.Locator("img.thumb").AllAsync())
+            await Expect(thumbnail).ToHaveJSPropertyAsync("naturalWidth", 320);
+        await Page.Mouse.MoveAsync(0, 0);
+        await SaveScreenshotAsync(gridFile);
+
+        await Page.Row("IMG_2042.png").GetByRole(AriaRole.Link, new() { Name = "IMG_2042.png" }).ClickAsync();
+        await Expect(PreviewDialog.GetByRole(AriaRole.Img, new() { Name = "IMG_2042.png" })).ToHaveJSPropertyAsync("naturalWidth", 880);
+        await SaveScreenshotAsync(lightboxFile);
+    }
+
+    /// <summary>A sky of <paramref name="color"/> over a darker hill with a pale sun: something to look at in the screenshots.</summary>
+    private static byte[] Picture(int width, int height, SKColor color)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            using var sky = new SKPaint { Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(0, height), [color, SKColors.White], SKShaderTileMode.Clamp) };
+            canvas.DrawRect(0, 0, width, height, sky);
+            using var sun = new SKPaint { Color = new SKColor(255, 244, 214), IsAntialias = true };
+            canvas.DrawCircle(width * 0.7f, height * 0.35f, height * 0.12f, sun);
+            using var hill = new SKPaint { Color = color.WithAlpha(255).WithRed((byte)(color.Red / 2)).WithGreen((byte)(color.Green / 2)).WithBlue((byte)(color.Blue / 2)), IsAntialias = true };
+            canvas.DrawOval(width * 0.3f, height * 1.05f, width * 0.6f, height * 0.4f, hill);
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private async Task SaveScreenshotAsync(string fileName)
+    {
+        var overflow = await Page.EvaluateAsync<int>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        Assert.True(overflow <= 0, $"The page is {overflow} px wider than the screen.");
+        var png = await Page.ScreenshotAsync();
+        if (Environment.GetEnvironmentVariable("COFFER_SCREENSHOTS_DIR") is { Length: > 0 } directory)
+            await File.WriteAllBytesAsync(Path.Combine(directory, fileName), png, Cancellation);
     }
 
     private async Task AssertAccessibleAsync(string what)
