@@ -37,6 +37,7 @@ public static class CoreServices
         services.AddSingleton(InstanceName.Create());
         services.AddScoped<JobLeases>();
         services.AddScoped<Outbox>();
+        services.AddScoped<Previews.Thumbnails>();
         return services;
     }
 

@@ -29,7 +29,8 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Expect(Page.Toast("Uploaded 1 file.")).ToBeVisibleAsync();
         await Expect(Page.Locator("#storage-text")).ToHaveTextAsync("3 MB used");
 
-        var download = await Page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "report.pdf" }).ClickAsync());
+        await row.Locator("td.size").ClickAsync(); // selects it (a click on the name previews it)
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
         Assert.Equal("report.pdf", download.SuggestedFilename);
         var saved = Path.Combine(Server.DataDir, "downloaded.pdf");
         await download.SaveAsAsync(saved);

@@ -171,11 +171,12 @@ public sealed partial class DriveService(
                 .Select(v => new { v.BlobId, v.Blob.StoreKey })
                 .ToListAsync(cancellationToken);
             var blobIds = blobs.ConvertAll(b => b.BlobId);
+            var derivedKeys = await DeleteThumbnailsOfSubtreeAsync(subtree, cancellationToken);
             await db.FileVersions.Where(v => subtree.Contains(v.ItemId)).ExecuteDeleteAsync(cancellationToken);
             await db.Items.Where(i => subtree.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
             await db.Blobs.Where(b => blobIds.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            blobKeys = blobs.ConvertAll(b => b.StoreKey);
+            blobKeys = [.. blobs.ConvertAll(b => b.StoreKey), .. derivedKeys];
         }
         await DeleteBlobsQuietlyAsync(blobKeys);
     }
@@ -276,8 +277,10 @@ public sealed partial class DriveService(
                 db.FileVersions.RemoveRange(old);
                 db.Blobs.RemoveRange(old.Select(v => v.Blob));
                 replacedKeys = old.ConvertAll(v => v.Blob.StoreKey);
+                replacedKeys.AddRange(await DeleteThumbnailsAsync(old.ConvertAll(v => v.Id), cancellationToken));
             }
             db.FileVersions.Add(version);
+            QueueThumbnail(db, item, version, now);
 
             try
             {

@@ -21,6 +21,9 @@ public enum PreviewKind
 /// </summary>
 public static class PreviewRules
 {
+    /// <summary>The media types of images that are shown, and get thumbnails.</summary>
+    public static IEnumerable<string> ImageContentTypes => ByContentType.Where(t => t.Value == PreviewKind.Image).Select(t => t.Key);
+
     private static readonly Dictionary<string, PreviewKind> ByContentType = new(StringComparer.OrdinalIgnoreCase)
     {
         ["image/jpeg"] = PreviewKind.Image,

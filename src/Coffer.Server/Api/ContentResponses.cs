@@ -74,15 +74,14 @@ public static class ContentPolicy
 
     public static void Set(HttpContext context, PreviewKind kind) => context.Items[Key] = kind;
 
-    /// <summary>The CSP for this response, or null when it shows no user content inline.</summary>
+    /// <summary>
+    /// The CSP for this response, or null when it shows no user content inline. One policy for
+    /// every kind, PDF included: Chromium's viewer shows a PDF served with <c>sandbox</c> (the
+    /// viewer runs in its own extension frame), so nothing shown inline gets a script-capable
+    /// origin. Images, media and the rendered pages' inline style are all it may load.
+    /// </summary>
     public static string? For(HttpContext context) =>
-        context.Items.TryGetValue(Key, out var value) && value is PreviewKind kind
-            ? kind switch
-            {
-                // Chromium will not run its PDF viewer in a sandboxed document; the viewer runs in its
-                // own origin, and the PDF's bytes are never script in Coffer's, so it goes without.
-                PreviewKind.Pdf => "default-src 'none'; object-src 'self'; frame-ancestors 'self'",
-                _ => "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox",
-            }
+        context.Items.TryGetValue(Key, out var value) && value is PreviewKind
+            ? "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"
             : null;
 }

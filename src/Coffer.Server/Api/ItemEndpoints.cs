@@ -26,6 +26,7 @@ public static class ItemEndpoints
         items.MapDelete("/{id}", Delete);
         items.MapPost("/{id}/download-url", CreateDownloadUrl);
         items.MapDirectUploadEndpoints();
+        items.MapPreviewEndpoints();
         return items;
     }
 

@@ -8,6 +8,7 @@ public static class JobServices
         services.AddHostedService<SealExistingJob>();
         services.AddHostedService<MultipartSweepJob>();
         services.AddHostedService<ReplicationJob>();
+        services.AddHostedService<ThumbnailJob>();
         return services;
     }
 }

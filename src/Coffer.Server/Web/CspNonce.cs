@@ -23,7 +23,8 @@ public static class CspNonce
 
     /// <summary>
     /// The page policy: nothing inline, nothing from elsewhere, scripts and styles by nonce only, no
-    /// plugins or framing. The one exception: where direct uploads are offered, scripts may send to
+    /// plugins, never framed. Previews may frame and play Coffer's own URLs (media-src, frame-src
+    /// 'self'), whose responses carry their own sandbox policy. The one exception: where direct uploads are offered, scripts may send to
     /// the object store's origin (the pre-signed part URLs).
     /// </summary>
     public static string PagePolicy(HttpContext context)
@@ -31,6 +32,6 @@ public static class CspNonce
         var nonce = Get(context);
         var store = context.RequestServices.GetRequiredService<DirectTransfers>().UploadOrigin is { } origin ? " " + origin : "";
         return $"default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'nonce-{nonce}'; img-src 'self' data: blob:; " +
-            $"font-src 'self'; connect-src 'self'{store}; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            $"font-src 'self'; media-src 'self'; frame-src 'self'; connect-src 'self'{store}; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     }
 }

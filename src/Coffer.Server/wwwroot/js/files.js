@@ -4,6 +4,8 @@ import { ApiError, api } from './api.js';
 import { localizeTimes } from './app.js';
 import { toast, toastError } from './toast.js';
 import { Uploader, entriesFromDrop, entriesFromInput, formatSize } from './upload.js';
+import { preview } from './preview.js';
+import './gallery.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('files');
@@ -68,7 +70,7 @@ function ensureTabStop() {
 function open(row) {
   const link = row.querySelector('a');
   if (row.dataset.kind === 'folder') window.location.assign(link.href);
-  else link.click();
+  else preview(row);
 }
 
 rows.addEventListener('click', (event) => {
@@ -80,7 +82,16 @@ rows.addEventListener('click', (event) => {
     selectionChanged();
     return;
   }
-  if (event.target.closest('a')) return; // the name opens the folder or downloads the file
+  if (event.target.closest('a')) {
+    // The name opens the folder, or previews the file; a modified click (new tab...) and the
+    // Download action's scripted click keep the link's own behaviour, a download.
+    const plain = event.isTrusted && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
+    if (plain && row.dataset.kind === 'file') {
+      event.preventDefault();
+      preview(row);
+    }
+    return;
+  }
   if (event.shiftKey) selectRange(row);
   else if (event.ctrlKey || event.metaKey) {
     select(row, row.getAttribute('aria-selected') !== 'true');
