@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Server.Auth;
+using Coffer.Server.Shares;
 
 namespace Coffer.Server.Api;
 
@@ -19,6 +20,8 @@ public static class ApiModule
         var signedIn = api.MapGroup("").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         signedIn.MapAccountEndpoints();
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        signedIn.MapShareEndpoints();
+        endpoints.MapPublicShareEndpoints(); // /s/{token}/...: outside /api/v1, the token is the credential
         return api;
     }
 

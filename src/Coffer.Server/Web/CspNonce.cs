@@ -30,7 +30,7 @@ public static class CspNonce
     {
         var nonce = Get(context);
         var store = context.RequestServices.GetRequiredService<DirectTransfers>().UploadOrigin is { } origin ? " " + origin : "";
-        return $"default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'nonce-{nonce}'; img-src 'self' data: blob:; " +
+        return $"default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'nonce-{nonce}'; img-src 'self' data: blob:; media-src 'self'; frame-src 'self'; " +
             $"font-src 'self'; connect-src 'self'{store}; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     }
 }
