@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Net.Http.Json;
 using Coffer.E2E.Infrastructure;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Coffer.Server.Shares;
 using Coffer.Server.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -156,5 +158,61 @@ public sealed class ShareTests : BrowserTest, IClassFixture<CofferServer>
         await Expect(visitor.Locator("#sent-list li").Filter(new() { HasText = "from-visitor.txt" })).ToContainTextAsync("Sent");
         Assert.Contains("from-visitor.txt", (await owner.ChildrenAsync(folder.Id)).Items.Select(i => i.Name));
         await CloseVisitorAsync(visitor);
+    }
+
+    [Theory]
+    [InlineData(ColorScheme.Light)]
+    [InlineData(ColorScheme.Dark)]
+    public async Task SharePages_MeetWcagAA(ColorScheme scheme)
+    {
+        await Page.EmulateMediaAsync(new() { ColorScheme = scheme });
+        var owner = await NewUserAsync();
+        var folder = await owner.CreateFolderAsync("Album");
+        var file = await owner.UploadAsync("notes.txt", "some notes", folder.Id);
+        var link = await ShareAsync(owner, folder.Id, new { maxDownloads = 3 });
+        var locked = await ShareAsync(owner, file.Id, new { password = "pw" });
+        var request = await ShareAsync(owner, folder.Id, new { kind = "request", maxFiles = 5 });
+        var revoked = await ShareAsync(owner, file.Id, new { });
+        (await owner.Client.DeleteAsync($"/api/v1/shares/{revoked.Id}")).EnsureSuccessStatusCode();
+
+        await Page.SignInAsync(owner);
+        await Expect(Page.Locator("#share-dialog")).ToHaveAttributeAsync("data-ready", "true");
+        await Page.Row("Album").Locator("td.size").ClickAsync();
+        await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+        await AssertAccessibleAsync("share dialog");
+        await Page.GetByLabel("File request (others send files here)").CheckAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create file request" }).ClickAsync();
+        await Expect(Page.Locator("#share-url")).ToBeVisibleAsync();
+        await AssertAccessibleAsync("share dialog with the new address");
+        await GoToAsync("/shares");
+        await AssertAccessibleAsync("shared links");
+
+        await GoToAsync(new Uri(link.Url).AbsolutePath);
+        await AssertAccessibleAsync("shared folder");
+        await GoToAsync(new Uri(link.Url).AbsolutePath + "?path=%2Fnotes.txt");
+        await AssertAccessibleAsync("file in a shared folder");
+        await GoToAsync(new Uri(locked.Url).AbsolutePath);
+        await AssertAccessibleAsync("password form");
+        await Page.GetByLabel("Password").FillAsync("wrong");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "not right" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("password form with an error");
+        await GoToAsync(new Uri(request.Url).AbsolutePath);
+        await AssertAccessibleAsync("file request");
+        await GoToAsync(new Uri(revoked.Url).AbsolutePath);
+        await AssertAccessibleAsync("410 page");
+        await GoToAsync("/s/" + new string('x', 32));
+        await AssertAccessibleAsync("404 share page");
+    }
+
+    private async Task AssertAccessibleAsync(string what)
+    {
+        var result = await Page.RunAxe(new AxeRunOptions
+        {
+            Iframes = false, // previews are user content in a script-free sandbox: axe cannot run there (and they are not the page)
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+        });
+        var problems = result.Violations.SelectMany(v => v.Nodes.Select(n => $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" ", n.Target)} — {n.Html}"));
+        Assert.True(result.Violations.Length == 0, $"Accessibility violations on the {what} page:{Environment.NewLine}" + string.Join(Environment.NewLine, problems));
     }
 }

@@ -67,9 +67,6 @@ async function sendAll(files) {
 }
 
 document.getElementById('choose-files').addEventListener('click', () => input.click());
-zone.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); input.click(); }
-});
 input.addEventListener('change', () => {
   sendAll([...input.files]);
   input.value = '';
