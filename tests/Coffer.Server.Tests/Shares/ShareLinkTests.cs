@@ -330,4 +330,31 @@ public sealed class ShareLinkTests : IDisposable
         Assert.Equal(3, (await _app.ShareRowAsync(share.Id)).Downloads);
         Assert.Equal(3, (await _app.EventsAsync(owner.Id, "share.accessed")).Count);
     }
+
+    [Fact]
+    public async Task DeletingTheSharedItem_DeletesItsLinks()
+    {
+        var (owner, fileId) = await FileAsync();
+        var share = await owner.ShareAsync(fileId);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.DeleteAsync($"/api/v1/items/{fileId}")).StatusCode);
+
+        using var visitor = _app.Visitor();
+        Assert.Equal(HttpStatusCode.NotFound, (await visitor.Client.GetAsync($"/s/{share.Token}")).StatusCode);
+        Assert.Empty(await owner.SharesAsync());
+    }
+
+    [Fact]
+    public async Task RenamingTheSharedItem_KeepsTheLinkWorking()
+    {
+        var (owner, fileId) = await FileAsync();
+        var share = await owner.ShareAsync(fileId);
+
+        (await owner.Client.PatchAsJsonAsync($"/api/v1/items/{fileId}", new { name = "renamed.txt" })).EnsureSuccessStatusCode();
+
+        using var visitor = _app.Visitor();
+        var response = await visitor.Client.GetAsync($"/s/{share.Token}/content");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("renamed.txt", response.Content.Headers.ContentDisposition?.FileNameStar);
+    }
 }
