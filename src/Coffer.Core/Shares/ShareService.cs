@@ -184,7 +184,7 @@ public sealed class ShareService(
     }
 
     /// <summary>One page of a folder inside the share (the folder came from <see cref="ResolveAsync"/>).</summary>
-    public async Task<(IReadOnlyList<Item> Items, string? NextCursor)> ListAsync(
+    public async Task<(IReadOnlyList<Item> Items, string? NextCursor)> ListFolderAsync(
         ShareVisit visit, Item folder, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         RequireLink(visit);

@@ -51,7 +51,8 @@ public sealed class SharePasswordTests : IDisposable
         var response = await visitor.EnterPasswordAsync(share.Token, "blue whale 41");
 
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("That password is not right.", html, StringComparison.Ordinal);
         Assert.Contains("type=\"password\"", html, StringComparison.Ordinal);
         Assert.Null(WebSession.SetCookie(response, ShareGate.CookieName));
@@ -111,7 +112,7 @@ public sealed class SharePasswordTests : IDisposable
         var (_, share) = await ProtectedAsync();
         using var visitor = _app.Visitor();
         for (var i = 0; i < ShareGate.WrongTriesPerWindow; i++)
-            Assert.Equal(HttpStatusCode.OK, (await visitor.EnterPasswordAsync(share.Token, $"guess {i}")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await visitor.EnterPasswordAsync(share.Token, $"guess {i}")).StatusCode);
 
         var throttled = await visitor.EnterPasswordAsync(share.Token, Password); // even the right one, until the window passes
 

@@ -63,7 +63,7 @@ public sealed class PublicModel(ShareService shares, ShareGate gate) : PageModel
             CurrentPath = "/" + string.Join('/', SharePath.Parse(path));
             if (Current.Kind == ItemKind.File)
                 return Show(View.File);
-            (Children, NextCursor) = await shares.ListAsync(Visit, Current, PageSize, cursor, cancellationToken);
+            (Children, NextCursor) = await shares.ListFolderAsync(Visit, Current, PageSize, cursor, cancellationToken);
             return Show(View.Folder);
         }
         catch (Exception ex) when (ex is NotFoundException or InvalidInputException)
@@ -90,7 +90,8 @@ public sealed class PublicModel(ShareService shares, ShareGate gate) : PageModel
         {
             gate.RecordWrongTry(HttpContext, Visit);
             PasswordError = "That password is not right.";
-            return Show(View.Password);
+            Response.StatusCode = StatusCodes.Status400BadRequest; // as the other forms answer a refused sign-in
+            return Show(View.Password, keepStatus: true);
         }
         gate.Admit(HttpContext, Visit, token);
         return Redirect(SelfUrl());
