@@ -72,6 +72,25 @@ public sealed class ShareZipTests
         Assert.True(entries[2].LocalHeaderOffset > FourGiB, "the entry after the big one starts past 4 GiB");
     }
 
+    [Fact]
+    public async Task VisitorLeaving_StopsTheZipBeforeTheNextFileIsOpened()
+    {
+        using var leaving = new CancellationTokenSource();
+        var opened = new List<string>();
+        ZipSource Source(string name, Action? whileRead = null) => new(name, DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ =>
+        {
+            opened.Add(name);
+            whileRead?.Invoke();
+            return Task.FromResult<Stream>(new ZeroStream(100_000));
+        });
+
+        var writing = ZipStreamer.WriteAsync(new ForwardOnlyStream(keepAll: false),
+            ZipStreamer.Of([Source("1.bin"), Source("2.bin", leaving.Cancel), Source("3.bin")], leaving.Token), leaving.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writing);
+        Assert.Equal(["1.bin", "2.bin"], opened);
+    }
+
     private sealed record CentralEntry(string Name, long CompressedSize, long UncompressedSize, long LocalHeaderOffset);
 
     /// <summary>Central directory headers, with the ZIP64 extra field (0x0001) read where a 32-bit field says 0xFFFFFFFF.</summary>
