@@ -5,6 +5,7 @@ using Coffer.Core.Drive;
 using Coffer.Core.Events;
 using Coffer.Core.Jobs;
 using Coffer.Core.Persistence;
+using Coffer.Core.Shares;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,7 @@ public static class CoreServices
         services.AddScoped<JobLeases>();
         services.AddScoped<Outbox>();
         services.AddScoped<Previews.Thumbnails>();
+        services.AddScoped<ShareService>();
         return services;
     }
 

@@ -28,6 +28,9 @@ public sealed class PayloadTooLargeException(string title, string? detail = null
 
 public sealed class ForbiddenException(string title, string? detail = null) : CofferException(title, detail);
 
+/// <summary>It existed, but is no more: an expired, revoked or used-up share link (410).</summary>
+public sealed class GoneException(string title, string? detail = null) : CofferException(title, detail);
+
 /// <summary>Credentials were wrong. The message never says whether the account exists.</summary>
 public sealed class InvalidCredentialsException() : CofferException("Invalid email or password.");
 

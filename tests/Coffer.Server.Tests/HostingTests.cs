@@ -146,6 +146,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__Registration", "Sometimes", "Coffer:Registration")]
     [InlineData("Coffer__Limits__MaxUploadBytes", "-1", "Coffer:Limits:MaxUploadBytes")]
     [InlineData("Coffer__Limits__MaxUploadBytes", "ten", "Coffer:Limits:MaxUploadBytes")]
+    [InlineData("Coffer__Shares__MaxExpiryDays", "0", "Coffer:Shares:MaxExpiryDays")]
+    [InlineData("Coffer__Shares__MaxExpiryDays", "ten", "Coffer:Shares:MaxExpiryDays")]
     [InlineData("Coffer__Database__Provider", "Oracle", "Coffer:Database:Provider")]
     [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
     [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:S3:Bucket")]

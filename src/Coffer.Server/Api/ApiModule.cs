@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Server.Auth;
+using Coffer.Server.Shares;
 
 namespace Coffer.Server.Api;
 
@@ -20,6 +21,8 @@ public static class ApiModule
         signedIn.MapAccountEndpoints();
         signedIn.MapSearchEndpoints();
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        signedIn.MapShareEndpoints();
+        endpoints.MapPublicShareEndpoints(); // /s/{token}/...: outside /api/v1, the token is the credential
         return api;
     }
 

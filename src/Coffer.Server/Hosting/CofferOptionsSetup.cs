@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Core.Crypto;
+using Coffer.Core.Shares;
 using Microsoft.Extensions.Options;
 
 namespace Coffer.Server.Hosting;
@@ -32,6 +33,10 @@ public static class CofferOptionsSetup
 
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
             .Validate(o => o.MaxUploadBytes >= 0, "Coffer:Limits:MaxUploadBytes must be 0 (no limit) or a positive number of bytes.")
+            .ValidateOnStart();
+
+        services.AddOptions<ShareOptions>().Bind(configuration.GetSection(ShareOptions.Section))
+            .Validate(o => o.MaxExpiryDays is >= 1 and <= 36_500, "Coffer:Shares:MaxExpiryDays must be between 1 and 36500 days.")
             .ValidateOnStart();
         return services;
     }

@@ -68,6 +68,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ConflictException => StatusCodes.Status409Conflict,
         PayloadTooLargeException => StatusCodes.Status413PayloadTooLarge,
         ForbiddenException => StatusCodes.Status403Forbidden,
+        GoneException => StatusCodes.Status410Gone,
         InvalidCredentialsException => StatusCodes.Status401Unauthorized,
         RangeNotSatisfiableException => StatusCodes.Status416RangeNotSatisfiable,
         _ => StatusCodes.Status400BadRequest,

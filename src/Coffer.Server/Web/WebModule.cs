@@ -26,6 +26,7 @@ public static class WebModule
 
         // Session cookies, antiforgery tokens and other protected payloads are sealed with keys kept in
         // the database, so they survive a restart and every instance reads what any other wrote.
+        services.AddSingleton<Shares.ShareGate>();
         services.AddDataProtection().SetApplicationName("Coffer").PersistKeysToDbContext<CofferDb>();
         // With encryption at rest on, those keys are stored wrapped by the KEK, as data keys are.
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) => o.XmlEncryptor = new KekXmlEncryptor(sp));
@@ -61,8 +62,13 @@ public static class WebModule
         var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path;
         return !path.StartsWithSegments("/api", StringComparison.Ordinal)
             && !path.StartsWithSegments("/health", StringComparison.Ordinal)
-            && !path.StartsWithSegments("/openapi", StringComparison.Ordinal);
+            && !path.StartsWithSegments("/openapi", StringComparison.Ordinal)
+            && !IsShareTransfer(path);
     }
+
+    /// <summary>/s/{token}/content, /zip, /upload: downloads and fetches answer problem documents; only /s/{token} is a page.</summary>
+    private static bool IsShareTransfer(PathString path) =>
+        path.StartsWithSegments("/s", StringComparison.Ordinal, out var rest) && rest.Value is { Length: > 1 } r && r.IndexOf('/', 1) > 0;
 
     /// <summary>Whether the endpoint that answered is one of the UI's pages (it gets <see cref="CspNonce.PagePolicy"/>).</summary>
     public static bool IsPage(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<PageMarker>() is not null;
