@@ -22,7 +22,8 @@ public static class ApiModule
         signedIn.MapSearchEndpoints();
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         signedIn.MapShareEndpoints();
-        endpoints.MapPublicShareEndpoints(); // /s/{token}/...: outside /api/v1, the token is the credential
+        endpoints.MapPublicShareEndpoints() // /s/{token}/...: outside /api/v1, the token is the credential
+            .AddEndpointFilter(RefuseRepeatedQueryParameters);
         return api;
     }
 

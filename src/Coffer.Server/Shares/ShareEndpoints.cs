@@ -32,6 +32,7 @@ public static class ShareEndpoints
         var group = endpoints.MapGroup("/s/{token}").AllowAnonymous().WithTags("Shares")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone);
         group.MapMethods("/content", [HttpMethods.Get, HttpMethods.Head], Content);
+        group.MapGet("/preview", Preview);
         group.MapGet("/zip", Zip);
         group.MapPut("/upload", Upload).Accepts<Stream>("application/octet-stream", "*/*");
         return group;
@@ -94,6 +95,17 @@ public static class ShareEndpoints
             throw;
         }
         return ContentResponses.File(context.Request, file, inline == true);
+    }
+
+    /// <summary>A shared Markdown, text or source file as the same script-free page the app's preview panel frames.</summary>
+    public static async Task<ContentHttpResult> Preview(
+        string token, string? path, HttpContext context, ShareService shares, ShareGate gate, CancellationToken cancellationToken)
+    {
+        var visit = await AdmitAsync(token, context, shares, gate, cancellationToken);
+        if (visit.Share.Kind != ShareKind.Link)
+            throw new NotFoundException();
+        var item = await shares.ResolveAsync(visit, path, cancellationToken);
+        return await PreviewEndpoints.PageAsync(context, await shares.OpenAsync(visit, item, cancellationToken), cancellationToken);
     }
 
     /// <summary>

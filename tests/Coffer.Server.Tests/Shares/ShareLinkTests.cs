@@ -174,7 +174,25 @@ public sealed class ShareLinkTests : IDisposable
         Assert.Contains("notes.txt", html, StringComparison.Ordinal);
         Assert.Contains("12 B", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"/s/{share.Token}/content\"", html, StringComparison.Ordinal);
-        Assert.Contains($"/s/{share.Token}/content?inline=true", html, StringComparison.Ordinal); // a text preview
+        Assert.Contains($"src=\"/s/{share.Token}/preview\"", html, StringComparison.Ordinal); // a text preview, rendered
+
+        var preview = await visitor.Client.GetAsync($"/s/{share.Token}/preview");
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.Contains("twelve bytes", await preview.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("sandbox", preview.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Content_PathGivenTwice_IsRefusedNotGuessed()
+    {
+        var (owner, fileId) = await FileAsync("notes.txt", "twelve bytes");
+        var share = await owner.ShareAsync(fileId);
+        using var visitor = _app.Visitor();
+
+        var response = await visitor.Client.GetAsync($"/s/{share.Token}/content?path=/a&path=/b");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -113,9 +113,15 @@ public sealed class PublicModel(ShareService shares, ShareGate gate) : PageModel
     public string ChildPath(Item child) => DrivePath.Combine(CurrentPath, child.Name);
 
     /// <summary>The file's bytes; for a file inside a shared folder, with its path.</summary>
-    public string ContentUrl(string path, bool inline = false)
+    public string ContentUrl(string path, bool inline = false) => FileUrl("content", path, inline);
+
+    /// <summary>What the preview partial shows for the current file, from this share's own URLs.</summary>
+    public PreviewModel PreviewOf(Item file) =>
+        new(file, ContentUrl(CurrentPath, inline: true), ContentUrl(CurrentPath), FileUrl("preview", CurrentPath, inline: false));
+
+    private string FileUrl(string endpoint, string path, bool inline)
     {
-        var url = $"/s/{Token}/content";
+        var url = $"/s/{Token}/{endpoint}";
         var query = new List<string>();
         if (path != "/")
             query.Add("path=" + Uri.EscapeDataString(path));
@@ -138,8 +144,6 @@ public sealed class PublicModel(ShareService shares, ShareGate gate) : PageModel
 
     /// <summary>The shared item's name (a shared root folder shows as "Shared files": the owner's root has no name of its own).</summary>
     public string RootName => Visit?.Root is { IsRoot: true } ? "Shared files" : Visit?.Root.Name ?? "";
-
-    public PreviewKind Preview => Current is { Kind: ItemKind.File } file ? PreviewRules.Of(file.Name, file.ContentType) : PreviewKind.None;
 
     // ---- helpers -------------------------------------------------------------------------------------
 
