@@ -19,6 +19,7 @@ public static class ApiModule
         var signedIn = api.MapGroup("").RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         signedIn.MapAccountEndpoints();
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        signedIn.MapGrantEndpoints().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
