@@ -51,6 +51,8 @@ public sealed partial class DirectTransfers(
     public async Task<DirectUploadTicket> StartUploadAsync(
         Guid userId, string? folderId, string? rawName, long? size, ConflictMode conflict, CancellationToken cancellationToken)
     {
+        // Access first: someone who may not write here learns that (404/403), not how this server stores files.
+        var folder = (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item;
         var direct = UploadsAvailable ? (IDirectTransferStore)store : throw Unavailable();
         var name = ItemName.Normalize(rawName);
         if (size is not { } bytes || bytes < 0 || bytes > MaxSize)
@@ -58,7 +60,6 @@ public sealed partial class DirectTransfers(
         var maxBytes = limits.Value.MaxUploadBytes;
         if (maxBytes > 0 && bytes > maxBytes)
             throw BlobPipeline.TooLarge(maxBytes);
-        var folder = (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item;
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw DriveService.NameTaken(name);
         var now = clock.GetUtcNow();
