@@ -439,6 +439,47 @@ public sealed class SharingGrantsTests(SharingGrantsTests.Server server) : IClas
         await Problem.AssertAsync(await w.Bob.Client.GetAsync($"/api/v1/items/{w.TeamFile.Id}", Ct), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task DirectUpload_ByAGrantee_IsTheOwnersFile_AndARevokeMidwayRefusesItsCompletion()
+    {
+        using var app = ScaleOut.ScaleOutApps.First(("Coffer:Encryption:Enabled", "false"));
+        var w = await WorldAsync(app);
+        using var bucket = new HttpClient(); // no credentials: the signed part URLs let the bytes in
+
+        var done = await CompleteAsync(w.Carol, w.Team.Id, await SendPartsAsync(w.Carol, w.Team.Id, "direct.bin", bucket));
+        Assert.Equal(HttpStatusCode.Created, done.StatusCode);
+        var file = (await done.Content.ReadFromJsonAsync<ItemDto>(Ct))!;
+        Assert.Equal(("/Team/direct.bin", "readWrite"), (file.Path, file.Access));
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+            var id = Guid.Parse(file.Id);
+            Assert.Equal(w.Alice.Id, (await db.Items.AsNoTracking().SingleAsync(i => i.Id == id, Ct)).OwnerId);
+            var version = await db.FileVersions.AsNoTracking().Include(v => v.Blob).SingleAsync(v => v.ItemId == id, Ct);
+            Assert.StartsWith($"u/{w.Alice.Id:N}/", version.Blob.StoreKey, StringComparison.Ordinal);
+            Assert.Equal(w.Carol.Id, version.CreatedBy);
+        }
+
+        var late = await SendPartsAsync(w.Carol, w.Team.Id, "late.bin", bucket);
+        Assert.Equal(HttpStatusCode.NoContent, (await w.Alice.Client.DeleteAsync($"/api/v1/grants/{w.CarolGrant.Id}", Ct)).StatusCode);
+        await Problem.AssertAsync(await CompleteAsync(w.Carol, w.Team.Id, late), HttpStatusCode.NotFound);
+        Assert.DoesNotContain("late.bin", (await w.Alice.ChildrenAsync(w.Team.Id)).Items.Select(i => i.Name));
+    }
+
+    private static async Task<(DirectUploadDto Ticket, List<object> Parts)> SendPartsAsync(TestUser user, string folderId, string name, HttpClient bucket)
+    {
+        var started = await user.Client.PostAsJsonAsync($"/api/v1/items/{folderId}/uploads", new { name, size = 10 }, Ct);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var ticket = (await started.Content.ReadFromJsonAsync<DirectUploadDto>(Ct))!;
+        var part = Assert.Single(ticket.Parts);
+        var put = await bucket.PutAsync(part.Url, new ByteArrayContent("0123456789"u8.ToArray()), Ct);
+        Assert.True(put.IsSuccessStatusCode, $"PUT part answered {(int)put.StatusCode}");
+        return (ticket, [new { number = part.Number, etag = put.Headers.ETag!.Tag }]);
+    }
+
+    private static Task<HttpResponseMessage> CompleteAsync(TestUser user, string folderId, (DirectUploadDto Ticket, List<object> Parts) upload) =>
+        user.Client.PostAsJsonAsync($"/api/v1/items/{folderId}/uploads/{upload.Ticket.Id}/complete", new { parts = upload.Parts }, Ct);
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     private static async Task<HttpResponseMessage> SendAsync(TestUser user, World w, string method, string route, string? body)
