@@ -251,6 +251,25 @@ public sealed class SharingGrantsTests(SharingGrantsTests.Server server) : IClas
         await AssertAliceUntouchedAsync(w);
     }
 
+    [Fact]
+    public async Task NestedGrants_TheWidestAccessWins()
+    {
+        var w = await WorldAsync();
+        var subGrant = await GrantAsync(w.Alice, w.Sub.Id, w.Bob.Email, "readWrite");
+
+        var children = await GetAsync<ItemListDto>(w.Bob, $"/api/v1/items/{w.Team.Id}/children");
+        Assert.Equal([("Sub", "readWrite"), ("a.txt", "read")], children.Items.Select(i => (i.Name, i.Access)));
+        Assert.Equal(HttpStatusCode.Created, (await w.Bob.PutAsync("bob.txt", [1], w.Sub.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await w.Bob.PutAsync("bob.txt", [1], w.Team.Id)).StatusCode);
+        var shared = await GetAsync<SharedListDto>(w.Bob, "/api/v1/shared-with-me");
+        Assert.Equal([("Sub", "/Sub", "readWrite"), ("Team", "/Team", "read")], shared.Items.Select(i => (i.Item.Name, i.Item.Path, i.Access)));
+        // Sub is a shared folder of its own for Bob: he cannot rename it either.
+        await Problem.AssertAsync(await w.Bob.Client.PatchAsJsonAsync($"/api/v1/items/{w.Sub.Id}", new { name = "Mine" }, Ct), HttpStatusCode.Forbidden);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await w.Alice.Client.DeleteAsync($"/api/v1/grants/{subGrant.Id}", Ct)).StatusCode);
+        Assert.Equal("read", (await GetAsync<ItemDto>(w.Bob, $"/api/v1/items/{w.SubFile.Id}")).Access);
+    }
+
     // ---- writing ----------------------------------------------------------------------------------
 
     /// <summary>Every change a read-only grantee might try inside the shared folder.</summary>
