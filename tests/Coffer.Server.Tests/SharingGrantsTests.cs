@@ -116,6 +116,7 @@ public sealed class SharingGrantsTests(SharingGrantsTests.Server server) : IClas
         { "{bob}|owner|team", HttpStatusCode.BadRequest, "access" },
         { "{bob}|read|team", HttpStatusCode.Conflict, "email" },
         { "|read|team", HttpStatusCode.BadRequest, "email" },
+        { "not-an-email|read|team", HttpStatusCode.BadRequest, "email" },
     };
 
     [Theory]
@@ -147,6 +148,18 @@ public sealed class SharingGrantsTests(SharingGrantsTests.Server server) : IClas
         await Problem.AssertAsync(await w.Bob.Client.PatchAsJsonAsync($"/api/v1/grants/{w.BobGrant.Id}", new { access = "readWrite" }, Ct), HttpStatusCode.Forbidden);
         await Problem.AssertAsync(await w.Dave.Client.DeleteAsync($"/api/v1/grants/{w.BobGrant.Id}", Ct), HttpStatusCode.NotFound);
         Assert.Equal(2, (await GetAsync<GrantListDto>(w.Alice, $"/api/v1/items/{w.Team.Id}/grants")).Items.Count);
+    }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheSharingRoutes()
+    {
+        using var client = server.App.CreateStreamingClient();
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", Ct)).RootElement;
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/v1/items/{id}/grants", paths);
+        Assert.Contains("/api/v1/grants/{id}", paths);
+        Assert.Contains("/api/v1/shared-with-me", paths);
     }
 
     // ---- reading ----------------------------------------------------------------------------------

@@ -165,15 +165,15 @@ public sealed partial class DriveService(
     /// <summary>Deletes an item; a folder goes with everything below it.</summary>
     public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken)
     {
-        var reached = await lookup.ResolveForWriteAsync(userId, id, cancellationToken);
-        var item = reached.Item;
-        if (item.IsRoot)
-            throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
-        await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
-
         List<string> blobKeys;
         await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {
+            // Under the write lock, so a grant revoked meanwhile cannot let one more delete through.
+            var reached = await lookup.ResolveForWriteAsync(userId, id, cancellationToken);
+            var item = reached.Item;
+            if (item.IsRoot)
+                throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
+            await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
             var subtree = await SubtreeIdsAsync(item, cancellationToken);
             var blobs = await db.FileVersions.AsNoTracking()
                 .Where(v => subtree.Contains(v.ItemId))

@@ -35,9 +35,7 @@ public sealed class GrantService(CofferDb db, ItemLookup lookup, Outbox outbox, 
     {
         var level = ParseAccess(access);
         var folder = await OwnFolderAsync(ownerId, itemId, cancellationToken);
-        var normalized = EmailAddress.Normalize(email);
-        if (normalized.Length == 0)
-            throw new InvalidInputException("An email address is required.", field: "email");
+        var (_, normalized) = EmailAddress.Parse(email);
         var grantee = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken)
             ?? throw new NotFoundException("No account with that email.");
         if (grantee.Id == ownerId)
