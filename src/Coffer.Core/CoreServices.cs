@@ -30,6 +30,7 @@ public static class CoreServices
         services.AddScoped<DriveService>();
         services.AddScoped<DownloadLinks>();
         services.AddScoped<DirectTransfers>();
+        services.AddScoped<Shares.GrantService>();
         services.AddScoped<BlobPipeline>();
         services.AddSingleton<IKeyVault>(sp => sp.GetRequiredService<KeyVaultHolder>().Vault);
         services.AddSingleton<KeyVaultHolder>();

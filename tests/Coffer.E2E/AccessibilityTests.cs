@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Coffer.E2E.Infrastructure;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
@@ -21,6 +22,11 @@ public sealed class AccessibilityTests(BrowserFixture browser, CofferServer serv
         var folder = await user.CreateFolderAsync("Reports");
         await user.UploadAsync("summary.pdf", new byte[40_000], folder.Id);
         await user.UploadAsync("notes.txt", "n");
+        var other = await NewUserAsync();
+        var plans = await other.CreateFolderAsync("Plans");
+        await other.UploadAsync("plan.txt", "p", plans.Id);
+        var granted = await other.Client.PostAsJsonAsync($"/api/v1/items/{plans.Id}/grants", new { email = user.Email, access = "read" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, granted.StatusCode);
 
         await GoToAsync("/signin");
         await AssertAccessibleAsync("sign-in");
@@ -45,6 +51,15 @@ public sealed class AccessibilityTests(BrowserFixture browser, CofferServer serv
         await GoToAsync($"/files/{folder.Id}");
         await Page.WaitForFilesScriptAsync();
         await AssertAccessibleAsync("subfolder");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Share with people" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Dialog, new() { Name = "Share “Reports”" }).GetByText("Only you have access.")).ToBeVisibleAsync();
+        await AssertAccessibleAsync("share dialog");
+        await Page.Keyboard.PressAsync("Escape");
+        await GoToAsync("/shared");
+        await AssertAccessibleAsync("shared with me");
+        await GoToAsync($"/files/{plans.Id}");
+        await Page.WaitForFilesScriptAsync();
+        await AssertAccessibleAsync("folder shared read-only");
         await GoToAsync("/settings");
         await AssertAccessibleAsync("settings");
         await GoToAsync($"/files/{Guid.NewGuid()}");

@@ -69,7 +69,7 @@ public sealed class ShareTests : BrowserTest, IClassFixture<CofferServer>
         await Expect(Page.Locator("#share-dialog")).ToHaveAttributeAsync("data-ready", "true");
 
         await Page.Row("hello.txt").Locator("td.size").ClickAsync();
-        await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+        await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share link" }).ClickAsync();
         var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = "Share “hello.txt”" });
         await dialog.GetByLabel("Expires after (days)").FillAsync("3");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
@@ -178,7 +178,7 @@ public sealed class ShareTests : BrowserTest, IClassFixture<CofferServer>
         await Page.SignInAsync(owner);
         await Expect(Page.Locator("#share-dialog")).ToHaveAttributeAsync("data-ready", "true");
         await Page.Row("Album").Locator("td.size").ClickAsync();
-        await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+        await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share link" }).ClickAsync();
         await AssertAccessibleAsync("share dialog");
         await Page.GetByLabel("File request (others send files here)").CheckAsync();
         await Page.GetByRole(AriaRole.Button, new() { Name = "Create file request" }).ClickAsync();

@@ -5,10 +5,13 @@ using Coffer.Server.Tests.Infrastructure;
 
 namespace Coffer.Server.Tests;
 
-/// <summary>User B meets a 404 at every door to user A's items, exactly as for items that do not exist.</summary>
+/// <summary>
+/// User B meets a 404 at every door to user A's items, exactly as for items that do not exist,
+/// even though A shared another folder with B (read-write): a grant opens that folder, nothing beside it.
+/// </summary>
 public sealed class IsolationTests(IsolationTests.World world) : IClassFixture<IsolationTests.World>
 {
-    /// <summary>Alice owns a folder with a file; Bob owns a file of his own.</summary>
+    /// <summary>Alice owns a folder with a file, and shares another folder with Bob; Bob owns a file of his own.</summary>
     public sealed class World : IAsyncLifetime
     {
         public CofferApp App { get; } = new();
@@ -24,6 +27,9 @@ public sealed class IsolationTests(IsolationTests.World world) : IClassFixture<I
             Bob = await App.NewUserAsync();
             AliceFolder = await Alice.CreateFolderAsync("Private");
             AliceFile = await Alice.UploadAsync("secret.txt", "alice's secret", AliceFolder.Id);
+            var open = await Alice.CreateFolderAsync("Open");
+            var granted = await Alice.Client.PostAsJsonAsync($"/api/v1/items/{open.Id}/grants", new { email = Bob.Email, access = "readWrite" });
+            Assert.Equal(System.Net.HttpStatusCode.Created, granted.StatusCode);
             BobFile = await Bob.UploadAsync("bob.txt", "bob's");
         }
 
@@ -55,6 +61,9 @@ public sealed class IsolationTests(IsolationTests.World world) : IClassFixture<I
         { "DELETE", "/api/v1/items/{file}", null },
         { "DELETE", "/api/v1/items/{folder}", null },
         { "POST", "/api/v1/items/{file}/download-url", "{}" },
+        { "POST", "/api/v1/items/{folder}/uploads", """{"name":"intruder.bin","size":1}""" },
+        { "GET", "/api/v1/items/{folder}/grants", null },
+        { "POST", "/api/v1/items/{folder}/grants", """{"email":"bob@example.com","access":"read"}""" },
     };
 
     [Theory]
@@ -97,7 +106,7 @@ public sealed class IsolationTests(IsolationTests.World world) : IClassFixture<I
     {
         var children = await world.Alice.ChildrenAsync(world.AliceFolder.Id);
         Assert.Equal(["secret.txt"], children.Items.Select(i => i.Name));
-        Assert.Equal(["Private"], (await world.Alice.ChildrenAsync()).Items.Select(i => i.Name));
+        Assert.Equal(["Open", "Private"], (await world.Alice.ChildrenAsync()).Items.Select(i => i.Name));
         Assert.Equal("alice's secret", await world.Alice.Client.GetStringAsync($"/api/v1/items/{world.AliceFile.Id}/content"));
         var bobFile = await world.Bob.Client.GetFromJsonAsync<ItemDto>($"/api/v1/items/{world.BobFile.Id}");
         Assert.Equal("root", bobFile!.ParentId);

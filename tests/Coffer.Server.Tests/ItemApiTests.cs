@@ -37,11 +37,12 @@ public sealed class ItemApiTests : IDisposable
         var json = JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement;
 
         Assert.Equal(
-            ["id", "name", "kind", "parentId", "path", "size", "contentType", "sha256", "created", "modified", "replicated"],
+            ["id", "name", "kind", "parentId", "path", "size", "contentType", "sha256", "created", "modified", "replicated", "access"],
             json.EnumerateObject().Select(p => p.Name));
         Assert.Equal("file", json.GetProperty("kind").GetString());
         Assert.Equal(folder.Id, json.GetProperty("parentId").GetString());
         Assert.Equal("/Docs/a.txt", json.GetProperty("path").GetString());
+        Assert.Equal("owner", json.GetProperty("access").GetString());
         Assert.Equal(5, json.GetProperty("size").GetInt64());
         Assert.Equal("text/plain", json.GetProperty("contentType").GetString());
         Assert.Equal("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", json.GetProperty("sha256").GetString());

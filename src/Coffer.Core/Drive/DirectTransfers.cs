@@ -51,6 +51,8 @@ public sealed partial class DirectTransfers(
     public async Task<DirectUploadTicket> StartUploadAsync(
         Guid userId, string? folderId, string? rawName, long? size, ConflictMode conflict, CancellationToken cancellationToken)
     {
+        // Access first: someone who may not write here learns that (404/403), not how this server stores files.
+        var folder = (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item;
         var direct = UploadsAvailable ? (IDirectTransferStore)store : throw Unavailable();
         var name = ItemName.Normalize(rawName);
         if (size is not { } bytes || bytes < 0 || bytes > MaxSize)
@@ -58,7 +60,6 @@ public sealed partial class DirectTransfers(
         var maxBytes = limits.Value.MaxUploadBytes;
         if (maxBytes > 0 && bytes > maxBytes)
             throw BlobPipeline.TooLarge(maxBytes);
-        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw DriveService.NameTaken(name);
         var now = clock.GetUtcNow();
@@ -68,7 +69,7 @@ public sealed partial class DirectTransfers(
         var partBytes = Math.Max(Math.Max(DefaultPartBytes, direct.MinPartBytes), RoundUp(DivideRoundingUp(bytes, MaxParts), PartGranularity));
         var partCount = (int)Math.Max(1, DivideRoundingUp(bytes, partBytes));
         var blobId = Guid.CreateVersion7();
-        var key = BlobKey.For(userId, blobId);
+        var key = BlobKey.For(folder.OwnerId, blobId); // in a shared folder, stored (and charged) as the owner's
         var upload = new DirectUpload
         {
             Id = Guid.CreateVersion7(),
@@ -99,7 +100,7 @@ public sealed partial class DirectTransfers(
         Guid userId, string? folderId, string? uploadId, IReadOnlyList<UploadedPart>? parts, CancellationToken cancellationToken)
     {
         var direct = store as IDirectTransferStore ?? throw Unavailable();
-        var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
+        var upload = await FindAsync(userId, folderId, uploadId, forWrite: true, cancellationToken);
         if (!UploadsAvailable)
         {
             // Encryption was turned on since the upload began: its bytes would be the only plaintext written from now on.
@@ -140,7 +141,7 @@ public sealed partial class DirectTransfers(
     public async Task AbortUploadAsync(Guid userId, string? folderId, string? uploadId, CancellationToken cancellationToken)
     {
         var direct = store as IDirectTransferStore ?? throw Unavailable();
-        var upload = await FindAsync(userId, folderId, uploadId, cancellationToken);
+        var upload = await FindAsync(userId, folderId, uploadId, forWrite: false, cancellationToken);
         await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, cancellationToken);
         await ForgetAsync(upload);
     }
@@ -182,22 +183,29 @@ public sealed partial class DirectTransfers(
     {
         if (store is not IDirectTransferStore direct)
             return null;
+        var item = await lookup.GetAsync(grant.UserId, grant.ItemId, cancellationToken);
         var file = await db.FileVersions.AsNoTracking()
-            .Where(v => v.Id == grant.VersionId && v.ItemId == grant.ItemId)
-            .Join(db.Items.Where(i => i.OwnerId == grant.OwnerId), v => v.ItemId, i => i.Id, (v, i) => new { i.Name, i.ContentType, v.Blob.KeyId, v.Blob.StoreKey })
+            .Where(v => v.Id == grant.VersionId && v.ItemId == item.Id)
+            .Select(v => new { item.Name, item.ContentType, v.Blob.KeyId, v.Blob.StoreKey })
             .SingleOrDefaultAsync(cancellationToken);
         if (file is null || file.KeyId is not null)
             return null;
         return direct.PresignDownload(file.StoreKey, file.Name, file.ContentType ?? "application/octet-stream", grant.Expires);
     }
 
-    /// <summary>The caller's unexpired upload into that folder; anything else is "not found", never someone else's.</summary>
-    private async Task<DirectUpload> FindAsync(Guid userId, string? folderId, string? uploadId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's unexpired upload into that folder; anything else is "not found", never someone else's.
+    /// Completing needs write access to the folder now (a grant revoked meanwhile ends the upload);
+    /// aborting only needs the upload to be the caller's.
+    /// </summary>
+    private async Task<DirectUpload> FindAsync(Guid userId, string? folderId, string? uploadId, bool forWrite, CancellationToken cancellationToken)
     {
-        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
+        var folder = forWrite
+            ? (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item.Id
+            : ItemLookup.TryParseId(userId, folderId, out var parsed) ? parsed : throw new NotFoundException();
         var now = clock.GetUtcNow();
         return Guid.TryParse(uploadId, out var id)
-            && await db.DirectUploads.SingleOrDefaultAsync(u => u.Id == id && u.OwnerId == userId && u.FolderId == folder.Id && u.Expires > now, cancellationToken) is { } upload
+            && await db.DirectUploads.SingleOrDefaultAsync(u => u.Id == id && u.OwnerId == userId && u.FolderId == folder && u.Expires > now, cancellationToken) is { } upload
             ? upload
             : throw new NotFoundException("No such upload: it was completed, aborted, or has expired.");
     }

@@ -10,6 +10,8 @@ namespace Coffer.Core.Drive;
 public sealed class DirectUpload
 {
     public Guid Id { get; set; }
+
+    /// <summary>Who started it. In a folder shared with them, the file (and its blob key) will be the folder owner's.</summary>
     public Guid OwnerId { get; set; }
     public Guid FolderId { get; set; }
     public required string Name { get; set; }

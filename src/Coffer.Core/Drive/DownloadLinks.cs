@@ -4,12 +4,15 @@ using System.Text;
 
 namespace Coffer.Core.Drive;
 
-/// <summary>What a signed download URL grants: one version of one file of one owner, until a moment.</summary>
-public sealed record DownloadGrant(Guid OwnerId, Guid ItemId, Guid VersionId, DateTimeOffset Expires)
+/// <summary>
+/// What a signed download URL grants: one version of one file, with the access of the user who
+/// asked for it (the owner, or someone it is shared with, checked again at each download), until a moment.
+/// </summary>
+public sealed record DownloadGrant(Guid UserId, Guid ItemId, Guid VersionId, DateTimeOffset Expires)
 {
     /// <summary>The exact text that is signed; every field of the URL is in it.</summary>
     internal string Canonical =>
-        string.Create(CultureInfo.InvariantCulture, $"download\n{OwnerId:N}\n{ItemId:N}\n{VersionId:N}\n{Expires.ToUnixTimeSeconds()}");
+        string.Create(CultureInfo.InvariantCulture, $"download\n{UserId:N}\n{ItemId:N}\n{VersionId:N}\n{Expires.ToUnixTimeSeconds()}");
 }
 
 /// <summary>

@@ -48,7 +48,7 @@ public sealed partial class DriveService(
     {
         var name = ItemName.Normalize(rawName);
         await using var transaction = await db.BeginWriteAsync(cancellationToken);
-        var parent = await lookup.GetFolderAsync(userId, parentId, cancellationToken);
+        var parent = (await lookup.ResolveFolderAsync(userId, parentId, cancellationToken, forWrite: true)).Item;
         if (await lookup.NameTakenAsync(parent.Id, name, cancellationToken))
             throw NameTaken(name);
 
@@ -56,7 +56,7 @@ public sealed partial class DriveService(
         var folder = new Item
         {
             Id = Guid.CreateVersion7(),
-            OwnerId = userId,
+            OwnerId = parent.OwnerId, // in a shared folder, what a grantee adds is the owner's
             ParentId = parent.Id,
             Name = name,
             Kind = ItemKind.Folder,
@@ -80,14 +80,14 @@ public sealed partial class DriveService(
         CancellationToken cancellationToken)
     {
         var name = ItemName.Normalize(rawName);
-        var folder = await lookup.GetFolderAsync(userId, folderId, cancellationToken);
+        var folder = (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item;
         var maxBytes = limits.Value.MaxUploadBytes;
         if (maxBytes > 0 && declaredLength > maxBytes)
             throw BlobPipeline.TooLarge(maxBytes);
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw NameTaken(name);
 
-        var blob = await pipeline.StoreAsync(userId, content, maxBytes, cancellationToken);
+        var blob = await pipeline.StoreAsync(folder.OwnerId, content, maxBytes, cancellationToken); // charged to the folder's owner
         return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken);
     }
 
@@ -117,10 +117,10 @@ public sealed partial class DriveService(
         return await OpenVersionAsync(item, item.CurrentVersionId!.Value, cancellationToken);
     }
 
-    /// <summary>Opens one version of a file whose owner was already established (e.g. by a signed URL).</summary>
-    public async Task<FileContent> OpenVersionAsync(Guid ownerId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
+    /// <summary>Opens one version of a file for a user a signed URL acts for; their access is checked again now.</summary>
+    public async Task<FileContent> OpenVersionAsync(Guid userId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
     {
-        var item = await lookup.GetAsync(ownerId, itemId, cancellationToken);
+        var item = await lookup.GetAsync(userId, itemId, cancellationToken);
         return await OpenVersionAsync(item, versionId, cancellationToken);
     }
 
@@ -128,15 +128,22 @@ public sealed partial class DriveService(
     {
         // Under the write lock, so two crossing moves cannot each pass the subtree check and make a cycle.
         await using var transaction = await db.BeginWriteAsync(cancellationToken);
-        var item = await lookup.GetAsync(userId, id, cancellationToken);
+        var reached = await lookup.ResolveForWriteAsync(userId, id, cancellationToken);
+        var item = reached.Item;
         if (item.IsRoot)
             throw new InvalidInputException("The root folder cannot be renamed or moved.", field: "id");
+        await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
 
         var name = newName is null ? item.Name : ItemName.Normalize(newName);
         var parentId = item.ParentId!.Value;
         if (newParentId is not null)
         {
-            var parent = await lookup.GetFolderAsync(userId, newParentId, cancellationToken, field: "parentId");
+            var parent = (await lookup.ResolveFolderAsync(userId, newParentId, cancellationToken, field: "parentId", forWrite: true)).Item;
+            if (parent.OwnerId != item.OwnerId)
+                throw new InvalidInputException("Items cannot be moved between different people's files.",
+                    "Download it and upload it there instead.", field: "parentId");
+            if (reached.Grant is { } grant && !await lookup.IsWithinAsync(parent, grant.ItemId, cancellationToken))
+                throw new InvalidInputException("Items cannot be moved out of the folder shared with you.", field: "parentId");
             if (item.Kind == ItemKind.Folder && await lookup.IsWithinAsync(parent, item.Id, cancellationToken))
                 throw new InvalidInputException("A folder cannot be moved into itself or one of its subfolders.", field: "parentId");
             parentId = parent.Id;
@@ -158,13 +165,15 @@ public sealed partial class DriveService(
     /// <summary>Deletes an item; a folder goes with everything below it.</summary>
     public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken)
     {
-        var item = await lookup.GetAsync(userId, id, cancellationToken);
-        if (item.IsRoot)
-            throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
-
         List<string> blobKeys;
         await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {
+            // Under the write lock, so a grant revoked meanwhile cannot let one more delete through.
+            var reached = await lookup.ResolveForWriteAsync(userId, id, cancellationToken);
+            var item = reached.Item;
+            if (item.IsRoot)
+                throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
+            await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
             var subtree = await SubtreeIdsAsync(item, cancellationToken);
             var blobs = await db.FileVersions.AsNoTracking()
                 .Where(v => subtree.Contains(v.ItemId))
@@ -215,8 +224,18 @@ public sealed partial class DriveService(
         for (var attempt = 1; ; attempt++)
         {
             await using var transaction = await db.BeginWriteAsync(cancellationToken);
-            if (!await db.Items.AnyAsync(i => i.Id == folderId && i.OwnerId == userId, cancellationToken))
-                throw new NotFoundException("The folder was deleted during the upload.");
+            // Checked again under the write lock: a grant revoked (or made read-only) during the upload ends it here.
+            ReachedItem folder;
+            try
+            {
+                folder = await lookup.ResolveAsync(userId, folderId, cancellationToken);
+            }
+            catch (NotFoundException)
+            {
+                throw new NotFoundException("The folder was deleted during the upload, or is no longer shared with you.");
+            }
+            if (!folder.CanWrite)
+                throw ItemLookup.ReadOnly();
             var now = clock.Now();
             var existing = await db.Items.SingleOrDefaultAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
             var targetName = name;
@@ -251,7 +270,7 @@ public sealed partial class DriveService(
             var item = existing ?? new Item
             {
                 Id = Guid.CreateVersion7(),
-                OwnerId = userId,
+                OwnerId = folder.Item.OwnerId, // the file is the folder owner's, whoever uploaded it (CreatedBy says who)
                 ParentId = folderId,
                 Name = targetName,
                 Kind = ItemKind.File,
@@ -298,6 +317,14 @@ public sealed partial class DriveService(
             await DeleteBlobsQuietlyAsync(replacedKeys);
             return new UploadResult(item, existing is not null);
         }
+    }
+
+    /// <summary>A grantee may change what is inside a folder shared with them, never the shared folder itself.</summary>
+    private async Task RefuseSharedFolderItselfAsync(Guid userId, ReachedItem reached, CancellationToken cancellationToken)
+    {
+        if (!reached.IsOwner && (reached.IsGrantRoot || await lookup.IsGrantedToAsync(userId, reached.Item.Id, cancellationToken)))
+            throw new ForbiddenException("Only the owner can rename, move or delete a folder they shared.",
+                "You can change what is inside it; to stop seeing it, leave the share.");
     }
 
     private async Task<string> FreeNameAsync(Guid folderId, string name, CancellationToken cancellationToken)

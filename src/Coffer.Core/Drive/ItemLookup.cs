@@ -8,15 +8,26 @@ using Microsoft.EntityFrameworkCore;
 namespace Coffer.Core.Drive;
 
 /// <summary>One page of a folder's children, folders first, then in the order asked for (by name unless told otherwise).</summary>
-public sealed record ItemPage(IReadOnlyList<Item> Items, string FolderPath, string? NextCursor);
+public sealed record ItemPage(IReadOnlyList<Item> Items, string FolderPath, string? NextCursor)
+{
+    /// <summary>The caller's access to the folder, which its children share...</summary>
+    public ItemAccess Access { get; init; } = ItemAccess.Owner;
+
+    /// <summary>...unless one of them is itself shared with the caller more widely.</summary>
+    public IReadOnlyDictionary<Guid, ItemAccess> Granted { get; init; } = new Dictionary<Guid, ItemAccess>();
+
+    /// <summary>What the caller may do with one of <see cref="Items"/>.</summary>
+    public ItemAccess AccessOf(Item child) => Granted.TryGetValue(child.Id, out var access) && access > Access ? access : Access;
+}
 
 /// <summary>
-/// Finds a user's items by id or path. The entry points (<c>Get*</c>, <c>ListChildrenAsync</c>)
-/// filter by owner, so another user's item is as invisible as a missing one (both are
+/// Finds the items a caller may see by id or path. The entry points (<c>Resolve*</c>, <c>Get*</c>,
+/// <c>ListChildrenAsync</c>) go through the one access check (ownership or a grant, see
+/// ItemLookup.Access.cs), so another user's item is as invisible as a missing one (both are
 /// <see cref="NotFoundException"/>); the helpers that take an <see cref="Item"/> or folder id
 /// trust that their caller got it from one of those.
 /// </summary>
-public sealed class ItemLookup(CofferDb db)
+public sealed partial class ItemLookup(CofferDb db)
 {
     /// <summary>The id clients use for the caller's root folder.</summary>
     public const string RootId = "root";
@@ -41,18 +52,14 @@ public sealed class ItemLookup(CofferDb db)
     public Task<Item> GetAsync(Guid userId, string? id, CancellationToken cancellationToken) =>
         TryParseId(userId, id, out var itemId) ? GetAsync(userId, itemId, cancellationToken) : throw new NotFoundException();
 
+    /// <summary>An item the caller may see (owned or shared with them); see <see cref="ResolveAsync(Guid, Guid, CancellationToken)"/> for how much they may do.</summary>
     public async Task<Item> GetAsync(Guid userId, Guid itemId, CancellationToken cancellationToken) =>
-        await db.Items.SingleOrDefaultAsync(i => i.Id == itemId && i.OwnerId == userId, cancellationToken)
-        ?? throw new NotFoundException();
+        (await ResolveAsync(userId, itemId, cancellationToken)).Item;
 
-    public async Task<Item> GetFolderAsync(Guid userId, string? id, CancellationToken cancellationToken, string field = "folderId")
-    {
-        var item = await GetAsync(userId, id, cancellationToken);
-        return item.Kind == ItemKind.Folder
-            ? item
-            : throw new InvalidInputException("That item is a file, not a folder.", field: field);
-    }
+    public async Task<Item> GetFolderAsync(Guid userId, string? id, CancellationToken cancellationToken, string field = "folderId") =>
+        (await ResolveFolderAsync(userId, id, cancellationToken, field)).Item;
 
+    /// <summary>By path in the caller's own tree only (<see cref="ResolveByPathAsync"/> also looks in folders shared with them).</summary>
     public async Task<Item> GetByPathAsync(Guid userId, string? path, CancellationToken cancellationToken)
     {
         var names = DrivePath.Parse(path);
@@ -135,9 +142,10 @@ public sealed class ItemLookup(CofferDb db)
         var pageSize = limit ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)
             throw new InvalidInputException($"The limit must be between 1 and {MaxPageSize}.", field: "limit");
-        var folder = await GetFolderAsync(userId, folderId, cancellationToken);
+        var reached = await ResolveFolderAsync(userId, folderId, cancellationToken);
+        var folder = reached.Item;
 
-        var query = db.Items.AsNoTracking().Where(i => i.ParentId == folder.Id && i.OwnerId == userId);
+        var query = db.Items.AsNoTracking().Where(i => i.ParentId == folder.Id && i.OwnerId == folder.OwnerId);
         if (cursor is not null)
             query = query.Where(After(DecodeCursor(cursor, sort, descending), sort, descending));
         var items = await Order(query, sort, descending).Take(pageSize + 1).ToListAsync(cancellationToken);
@@ -148,7 +156,11 @@ public sealed class ItemLookup(CofferDb db)
             items.RemoveAt(pageSize);
             next = EncodeCursor(items[^1], sort, descending);
         }
-        return new ItemPage(items, await PathOfAsync(folder, cancellationToken), next);
+        return new ItemPage(items, await PathOfAsync(reached, cancellationToken), next)
+        {
+            Access = reached.Access,
+            Granted = reached.IsOwner ? new Dictionary<Guid, ItemAccess>() : await GrantedAmongAsync(userId, items.ConvertAll(i => i.Id), cancellationToken),
+        };
     }
 
     /// <summary>Folders first whatever the direction; then the key; then the name, which is unique in a folder.</summary>

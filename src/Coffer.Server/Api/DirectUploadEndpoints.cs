@@ -35,7 +35,7 @@ public static class DirectUploadEndpoints
     {
         var parts = body.Parts?.Select(p => new UploadedPart(p.Number, p.ETag ?? "")).ToList();
         var result = await direct.CompleteUploadAsync(user.UserId(), id, uploadId, parts, cancellationToken);
-        var dto = ItemDto.From(result.Item, await lookup.PathOfAsync(result.Item, cancellationToken));
+        var dto = await ItemEndpoints.DtoAsync(lookup, user.UserId(), result.Item, cancellationToken);
         return result.Replaced ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/items/{result.Item.Id}", dto);
     }
 

@@ -32,14 +32,22 @@ public static class ItemEndpoints
 
     public static async Task<Ok<ItemDto>> Get(string id, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
     {
-        var item = await lookup.GetAsync(user.UserId(), id, cancellationToken);
-        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+        var reached = await lookup.ResolveAsync(user.UserId(), id, cancellationToken);
+        return TypedResults.Ok(ItemDto.From(reached, await lookup.PathOfAsync(reached, cancellationToken)));
     }
 
+    /// <summary>The caller's own tree first, then the folders shared with them (their paths start with the shared folder's name).</summary>
     public static async Task<Ok<ItemDto>> GetByPath(string? path, ClaimsPrincipal user, ItemLookup lookup, CancellationToken cancellationToken)
     {
-        var item = await lookup.GetByPathAsync(user.UserId(), path, cancellationToken);
-        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+        var reached = await lookup.ResolveByPathAsync(user.UserId(), path, cancellationToken);
+        return TypedResults.Ok(ItemDto.From(reached, await lookup.PathOfAsync(reached, cancellationToken)));
+    }
+
+    /// <summary>An item just made or changed, as the caller sees it (in a shared folder: its access, and its path from the shared folder).</summary>
+    internal static async Task<ItemDto> DtoAsync(ItemLookup lookup, Guid userId, Item item, CancellationToken cancellationToken)
+    {
+        var reached = await lookup.ResolveAsync(userId, item.Id, cancellationToken);
+        return ItemDto.From(reached, await lookup.PathOfAsync(reached, cancellationToken));
     }
 
     /// <summary>A folder's children, folders first; <c>?sort=name|size|modified</c> (default name) and <c>?order=asc|desc</c> (default asc).</summary>
@@ -49,7 +57,7 @@ public static class ItemEndpoints
     {
         var page = await lookup.ListChildrenAsync(
             user.UserId(), id, limit, cursor, cancellationToken, ItemOrder.ParseSort(sort), ItemOrder.ParseDescending(order));
-        var items = page.Items.Select(i => ItemDto.From(i, DrivePath.Combine(page.FolderPath, i.Name))).ToList();
+        var items = page.Items.Select(i => ItemDto.From(page, i)).ToList();
         return TypedResults.Ok(new ItemListDto(items, page.NextCursor));
     }
 
@@ -57,7 +65,7 @@ public static class ItemEndpoints
         string id, CreateFolderRequest body, ClaimsPrincipal user, DriveService drive, ItemLookup lookup, CancellationToken cancellationToken)
     {
         var folder = await drive.CreateFolderAsync(user.UserId(), id, body.Name, cancellationToken);
-        return TypedResults.Created($"/api/v1/items/{folder.Id}", ItemDto.From(folder, await lookup.PathOfAsync(folder, cancellationToken)));
+        return TypedResults.Created($"/api/v1/items/{folder.Id}", await DtoAsync(lookup, user.UserId(), folder, cancellationToken));
     }
 
     /// <summary>The raw request body streams into the blob pipeline: no form parsing, no buffering, no size limit but Coffer's own.</summary>
@@ -68,7 +76,7 @@ public static class ItemEndpoints
     {
         var mode = ParseConflict(conflict);
         var result = await drive.UploadAsync(user.UserId(), id, name, request.Body, request.ContentLength, mode, cancellationToken);
-        var dto = ItemDto.From(result.Item, await lookup.PathOfAsync(result.Item, cancellationToken));
+        var dto = await DtoAsync(lookup, user.UserId(), result.Item, cancellationToken);
         return result.Replaced ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/items/{result.Item.Id}", dto);
     }
 
@@ -83,7 +91,7 @@ public static class ItemEndpoints
         if (body.Name is null && body.ParentId is null)
             throw new InvalidInputException("Nothing to change: give a new name, a new parentId, or both.", field: "name");
         var item = await drive.UpdateAsync(user.UserId(), id, body.Name, body.ParentId, cancellationToken);
-        return TypedResults.Ok(ItemDto.From(item, await lookup.PathOfAsync(item, cancellationToken)));
+        return TypedResults.Ok(await DtoAsync(lookup, user.UserId(), item, cancellationToken));
     }
 
     public static async Task<NoContent> Delete(string id, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken)

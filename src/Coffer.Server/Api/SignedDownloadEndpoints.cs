@@ -23,22 +23,22 @@ public static class SignedDownloadEndpoints
     /// <summary>The one spelling of a signed URL; any other spelling of the same values is refused too.</summary>
     private static string PathAndQuery(DownloadGrant grant, string signature) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{Path}{grant.ItemId:N}?u={grant.OwnerId:N}&v={grant.VersionId:N}&e={grant.Expires.ToUnixTimeSeconds()}&s={signature}");
+            $"{Path}{grant.ItemId:N}?u={grant.UserId:N}&v={grant.VersionId:N}&e={grant.Expires.ToUnixTimeSeconds()}&s={signature}");
 
     public static async Task<FileStreamHttpResult> Download(
         string itemId, string? u, string? v, string? e, string? s, HttpRequest request, DownloadLinks links, DriveService drive,
         CancellationToken cancellationToken)
     {
         if (!Guid.TryParseExact(itemId, "N", out var item)
-            || !Guid.TryParseExact(u, "N", out var owner)
+            || !Guid.TryParseExact(u, "N", out var userId)
             || !Guid.TryParseExact(v, "N", out var version)
             || !long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
             || expires > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
             throw Refused();
-        var grant = new DownloadGrant(owner, item, version, DateTimeOffset.FromUnixTimeSeconds(expires));
+        var grant = new DownloadGrant(userId, item, version, DateTimeOffset.FromUnixTimeSeconds(expires));
         if (!links.Verify(grant, s) || request.Path + request.QueryString != PathAndQuery(grant, s!.ToLowerInvariant()))
             throw Refused();
-        return ContentResponses.File(request, await drive.OpenVersionAsync(owner, item, version, cancellationToken));
+        return ContentResponses.File(request, await drive.OpenVersionAsync(userId, item, version, cancellationToken));
     }
 
     private static ForbiddenException Refused() =>

@@ -16,7 +16,7 @@ public sealed class DownloadLinksTests
 
         await using var s = h.Scope();
         Assert.True(s.Links.Verify(grant, signature));
-        Assert.Equal((user.Id, file.Id, file.CurrentVersionId!.Value), (grant.OwnerId, grant.ItemId, grant.VersionId));
+        Assert.Equal((user.Id, file.Id, file.CurrentVersionId!.Value), (grant.UserId, grant.ItemId, grant.VersionId));
         Assert.Equal(h.Clock.GetUtcNow() + DownloadLinks.DefaultLifetime, grant.Expires);
         Assert.Matches("^[0-9a-f]{64}$", signature);
     }
@@ -28,13 +28,13 @@ public sealed class DownloadLinksTests
         var (_, _, grant, signature) = await CreateLinkAsync(h);
         DownloadGrant[] tampered =
         [
-            grant with { OwnerId = Guid.CreateVersion7() },
+            grant with { UserId = Guid.CreateVersion7() },
             grant with { ItemId = Guid.CreateVersion7() },
             grant with { VersionId = Guid.CreateVersion7() },
             grant with { Expires = grant.Expires.AddSeconds(1) },
             grant with { Expires = grant.Expires.AddDays(365) },
             grant with { Expires = grant.Expires.AddSeconds(-1) },
-            grant with { OwnerId = grant.ItemId, ItemId = grant.OwnerId },
+            grant with { UserId = grant.ItemId, ItemId = grant.UserId },
         ];
 
         await using var s = h.Scope();
@@ -115,7 +115,7 @@ public sealed class DownloadLinksTests
 
         await using var s = h.Scope();
         Assert.True(s.Links.Verify(grant, signature));
-        var content = await s.Drive.OpenVersionAsync(grant.OwnerId, grant.ItemId, grant.VersionId, Ct);
+        var content = await s.Drive.OpenVersionAsync(grant.UserId, grant.ItemId, grant.VersionId, Ct);
         await using var stream = content.Content;
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy, Ct);
@@ -132,7 +132,7 @@ public sealed class DownloadLinksTests
         await h.UploadAsync(user.Id, "linked.txt", "newer"u8.ToArray(), conflict: ConflictMode.Replace);
 
         await using var s = h.Scope();
-        await Assert.ThrowsAsync<NotFoundException>(() => s.Drive.OpenVersionAsync(grant.OwnerId, grant.ItemId, grant.VersionId, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => s.Drive.OpenVersionAsync(grant.UserId, grant.ItemId, grant.VersionId, Ct));
     }
 
     private static async Task<(User User, Item File, DownloadGrant Grant, string Signature)> CreateLinkAsync(

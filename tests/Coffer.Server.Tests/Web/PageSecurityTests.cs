@@ -31,6 +31,7 @@ public sealed class PageSecurityTests : IDisposable
     [Theory]
     [InlineData("/files")]
     [InlineData("/settings")]
+    [InlineData("/shared")]
     public async Task SignedInPage_HasThePagePolicy(string path)
     {
         await _browser.SignedUpAsync("pages@example.com");

@@ -19,6 +19,20 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts, Direc
     public const int PageSize = 200;
 
     public Item Folder { get; private set; } = null!;
+
+    /// <summary>What the caller may do here: their own folder, or one shared with them (read-only or read-write).</summary>
+    public ItemAccess Access { get; private set; } = ItemAccess.Owner;
+
+    public bool CanWrite => Access >= ItemAccess.ReadWrite;
+
+    /// <summary>The access as the API names it (the page script reads it).</summary>
+    public string AccessName => Coffer.Server.Api.ItemDto.NameOf(Access);
+
+    /// <summary>In a shared folder: who shared it (null in one's own files).</summary>
+    public User? SharedBy { get; private set; }
+
+    /// <summary>The top of what the caller may browse here: their root, or the folder shared with them (for the move dialog).</summary>
+    public Item? SharedTop { get; private set; }
     public IReadOnlyList<Item> Ancestors { get; private set; } = [];
     public string FolderPath { get; private set; } = "/";
     public string FolderName => Folder.IsRoot ? "My files" : Folder.Name;
@@ -34,12 +48,18 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts, Direc
     public async Task<IActionResult> OnGetAsync(string? id, string? sort, string? order, CancellationToken cancellationToken)
     {
         var userId = User.UserId();
-        var item = await lookup.GetAsync(userId, id ?? ItemLookup.RootId, cancellationToken);
+        var reached = await lookup.ResolveAsync(userId, id ?? ItemLookup.RootId, cancellationToken);
+        var item = reached.Item;
         if (item.Kind == ItemKind.File)
             return Redirect(item.ParentId == userId ? "/files" : $"/files/{item.ParentId}"); // a file's link opens its folder
 
         await LoadAsync(userId, item, sort, order, cursor: null, cancellationToken);
-        Ancestors = await lookup.AncestorsAsync(item, cancellationToken);
+        Ancestors = await lookup.AncestorsAsync(reached, cancellationToken);
+        if (!reached.IsOwner)
+        {
+            SharedBy = await accounts.GetAsync(item.OwnerId, cancellationToken);
+            SharedTop = reached.IsGrantRoot ? item : Ancestors[0];
+        }
         var user = await accounts.GetAsync(userId, cancellationToken);
         UsedBytes = await accounts.UsedBytesAsync(userId, cancellationToken);
         QuotaBytes = user.QuotaBytes;
@@ -81,5 +101,6 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts, Direc
         Descending = ItemOrder.ParseDescending(order);
         Listing = await lookup.ListChildrenAsync(userId, folder.Id.ToString(), PageSize, cursor, cancellationToken, Sort, Descending);
         FolderPath = Listing.FolderPath;
+        Access = Listing.Access;
     }
 }

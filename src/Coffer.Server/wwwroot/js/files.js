@@ -2,6 +2,7 @@
 // download), new folders, drag to move, drop to upload, and the next pages as the list scrolls.
 import { ApiError, api } from './api.js';
 import { localizeTimes } from './app.js';
+import { openShareDialog } from './share.js';
 import { toast, toastError } from './toast.js';
 import { Uploader, entriesFromDrop, entriesFromInput, formatSize } from './upload.js';
 import { preview } from './preview.js';
@@ -12,6 +13,8 @@ const root = $('files');
 const rows = $('rows');
 const listing = $('listing');
 const here = { id: root.dataset.folderId, path: root.dataset.folderPath, name: root.dataset.folderName };
+// In a folder shared read-only, nothing here may change: the page hides those controls, and these stay quiet too.
+const canWrite = root.dataset.access !== 'read';
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const quote = (name) => `“${name}”`;
 
@@ -35,6 +38,8 @@ function selectionChanged() {
   $('selection-count').textContent = `${chosen.length} selected`;
   bar.querySelector('[data-action=rename]').disabled = chosen.length !== 1;
   bar.querySelector('[data-action=download]').disabled = chosen.some((row) => row.dataset.kind === 'folder');
+  const share = bar.querySelector('[data-action=share]'); // only in one's own folders
+  if (share) share.disabled = !(chosen.length === 1 && chosen[0].dataset.kind === 'folder');
   const all = $('select-all');
   const count = items().length;
   all.checked = count > 0 && chosen.length === count;
@@ -134,8 +139,8 @@ listing.addEventListener('keydown', (event) => {
       anchor = row;
       return selectionChanged();
     case 'Enter': event.preventDefault(); return open(row);
-    case 'Delete': event.preventDefault(); if (!selected().length) selectOnly(row); return remove();
-    case 'F2': event.preventDefault(); selectOnly(row); return rename();
+    case 'Delete': if (!canWrite) return undefined; event.preventDefault(); if (!selected().length) selectOnly(row); return remove();
+    case 'F2': if (!canWrite) return undefined; event.preventDefault(); selectOnly(row); return rename();
     case 'Escape': for (const r of all) select(r, false); return selectionChanged();
     case 'a':
       if (event.ctrlKey || event.metaKey) {
@@ -357,7 +362,7 @@ async function move() {
   if (!chosen.length) return;
   const dialog = $('move-dialog');
   const excluded = new Set(chosen.filter((i) => i.kind === 'folder').map((i) => i.id));
-  const trail = [{ id: 'root', name: 'My files' }];
+  const trail = [{ id: root.dataset.topId, name: root.dataset.topName }]; // a grantee moves within the shared folder
   const list = $('move-folders');
   let showing = 0;
   const show = async () => {
@@ -416,12 +421,18 @@ function clearSelection() {
   (items().find((row) => row.tabIndex === 0) ?? listing).focus(); // the bar and its button are gone
 }
 
-const actions = { clear: clearSelection, download, rename, move, delete: remove };
+function share() {
+  const [row] = selected();
+  if (row?.dataset.kind === 'folder') openShareDialog(info(row));
+}
+
+const actions = { clear: clearSelection, download, rename, move, delete: remove, share };
 $('selection-bar').addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action]');
   if (button) actions[button.dataset.action]();
 });
 $('new-folder-button').addEventListener('click', newFolder);
+$('share-people-button')?.addEventListener('click', () => openShareDialog({ id: here.id, name: here.name }));
 
 // ---- uploads ---------------------------------------------------------------------------------------
 
@@ -465,13 +476,14 @@ const highlight = (element) => {
 
 rows.addEventListener('dragstart', (event) => {
   const row = event.target.closest('tr.item');
-  if (!row) return;
+  if (!row || !canWrite) return;
   if (row.getAttribute('aria-selected') !== 'true') selectOnly(row);
   event.dataTransfer.setData(itemsType, JSON.stringify(selected().map(info)));
   event.dataTransfer.effectAllowed = 'move';
 });
 
 document.addEventListener('dragenter', (event) => {
+  if (!canWrite) return;
   // Accepting dragenter makes the element under the pointer the drop target (else it is <body>).
   if (!isFiles(event)) {
     if (event.dataTransfer?.types.includes(itemsType) && folderTargetOf(event)) event.preventDefault();
@@ -487,6 +499,10 @@ document.addEventListener('dragleave', (event) => {
   if (dragDepth === 0) { overlay.hidden = true; highlight(null); }
 });
 document.addEventListener('dragover', (event) => {
+  if (!canWrite) {
+    if (isFiles(event)) { event.preventDefault(); event.dataTransfer.dropEffect = 'none'; } // not "open the file instead"
+    return;
+  }
   const target = folderTargetOf(event);
   if (isFiles(event)) {
     event.preventDefault();

@@ -1,4 +1,4 @@
-// The files page's "Share" action: one selected file or folder, a dialog for the link's options
+// The files page's "Share link" action: one selected file or folder, a dialog for the link's options
 // (for a folder, a file request instead), then the new address with a Copy button.
 import { api } from './api.js';
 import { toast, toastError } from './toast.js';
@@ -90,5 +90,5 @@ $('share-copy').addEventListener('click', async () => {
   }
 });
 
-$('share-button').addEventListener('click', open);
+$('share-link-button')?.addEventListener('click', open); // only in one's own folders
 dialog.dataset.ready = 'true';
