@@ -66,14 +66,14 @@ public sealed class ShareTests : BrowserTest, IClassFixture<CofferServer>
         var owner = await NewUserAsync();
         await owner.UploadAsync("hello.txt", "hello from the owner");
         await Page.SignInAsync(owner);
-        await Expect(Page.Locator("#share-dialog")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(Page.Locator("#link-dialog")).ToHaveAttributeAsync("data-ready", "true");
 
         await Page.Row("hello.txt").Locator("td.size").ClickAsync();
         await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share link" }).ClickAsync();
         var dialog = Page.GetByRole(AriaRole.Dialog, new() { Name = "Share “hello.txt”" });
         await dialog.GetByLabel("Expires after (days)").FillAsync("3");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
-        var urlBox = dialog.Locator("#share-url");
+        var urlBox = dialog.Locator("#link-url");
         await Expect(urlBox).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/s/[A-Za-z0-9_-]{32}$"));
         var url = await urlBox.InputValueAsync();
 
@@ -176,13 +176,13 @@ public sealed class ShareTests : BrowserTest, IClassFixture<CofferServer>
         (await owner.Client.DeleteAsync($"/api/v1/shares/{revoked.Id}")).EnsureSuccessStatusCode();
 
         await Page.SignInAsync(owner);
-        await Expect(Page.Locator("#share-dialog")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(Page.Locator("#link-dialog")).ToHaveAttributeAsync("data-ready", "true");
         await Page.Row("Album").Locator("td.size").ClickAsync();
         await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Share link" }).ClickAsync();
         await AssertAccessibleAsync("share dialog");
         await Page.GetByLabel("File request (others send files here)").CheckAsync();
         await Page.GetByRole(AriaRole.Button, new() { Name = "Create file request" }).ClickAsync();
-        await Expect(Page.Locator("#share-url")).ToBeVisibleAsync();
+        await Expect(Page.Locator("#link-url")).ToBeVisibleAsync();
         await AssertAccessibleAsync("share dialog with the new address");
         await GoToAsync("/shares");
         await AssertAccessibleAsync("shared links");

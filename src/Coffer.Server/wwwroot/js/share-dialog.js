@@ -4,8 +4,8 @@ import { api } from './api.js';
 import { toast, toastError } from './toast.js';
 
 const $ = (id) => document.getElementById(id);
-const dialog = $('share-dialog');
-const form = $('share-form');
+const dialog = $('link-dialog');
+const form = $('link-form');
 const number = (id) => ($(id).value.trim() === '' ? undefined : Number($(id).value));
 
 function selectedItems() {
@@ -19,9 +19,9 @@ function kind() {
 
 function showKind() {
   const request = kind() === 'request';
-  $('share-link-fields').hidden = request;
-  $('share-request-fields').hidden = !request;
-  $('share-submit').textContent = request ? 'Create file request' : 'Create link';
+  $('link-download-fields').hidden = request;
+  $('link-request-fields').hidden = !request;
+  $('link-submit').textContent = request ? 'Create file request' : 'Create link';
 }
 
 let item = null;
@@ -34,12 +34,12 @@ function open() {
   }
   [item] = chosen;
   form.reset();
-  $('share-title').textContent = `Share “${item.name}”`;
-  $('share-kind').hidden = item.kind !== 'folder';
-  $('share-error').hidden = true;
-  $('share-result').hidden = true;
-  $('share-submit').hidden = false;
-  $('share-close').textContent = 'Cancel';
+  $('link-title').textContent = `Share “${item.name}”`;
+  $('link-kind').hidden = item.kind !== 'folder';
+  $('link-error').hidden = true;
+  $('link-result').hidden = true;
+  $('link-submit').hidden = false;
+  $('link-close').textContent = 'Cancel';
   for (const input of form.querySelectorAll('input:not([type=radio])')) input.disabled = false;
   showKind();
   dialog.showModal();
@@ -49,40 +49,40 @@ form.addEventListener('change', (event) => { if (event.target.name === 'kind') s
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const submit = $('share-submit');
+  const submit = $('link-submit');
   if (submit.disabled || !item) return;
-  const body = { kind: kind(), expiresInDays: number('share-days') };
-  const password = $('share-password').value;
+  const body = { kind: kind(), expiresInDays: number('link-days') };
+  const password = $('link-password').value;
   if (password) body.password = password;
-  if (body.kind === 'link') body.maxDownloads = number('share-max-downloads');
+  if (body.kind === 'link') body.maxDownloads = number('link-max-downloads');
   else {
-    body.maxFiles = number('share-max-files');
-    const megabytes = number('share-max-mb');
+    body.maxFiles = number('link-max-files');
+    const megabytes = number('link-max-mb');
     if (megabytes !== undefined) body.maxFileBytes = Math.round(megabytes * 1024 * 1024);
   }
   submit.disabled = true;
   try {
     const created = await api('POST', `/items/${item.id}/shares`, body);
-    $('share-url').value = created.url;
-    $('share-result').hidden = false;
-    $('share-error').hidden = true;
+    $('link-url').value = created.url;
+    $('link-result').hidden = false;
+    $('link-error').hidden = true;
     submit.hidden = true;
-    $('share-close').textContent = 'Done';
-    for (const input of form.querySelectorAll('input:not(#share-url)')) input.disabled = true;
-    $('share-url').focus();
-    $('share-url').select();
+    $('link-close').textContent = 'Done';
+    for (const input of form.querySelectorAll('input:not(#link-url)')) input.disabled = true;
+    $('link-url').focus();
+    $('link-url').select();
   } catch (error) {
-    $('share-error').textContent = error.text ?? error.message;
-    $('share-error').hidden = false;
+    $('link-error').textContent = error.text ?? error.message;
+    $('link-error').hidden = false;
   } finally {
     submit.disabled = false;
   }
 });
 
-$('share-copy').addEventListener('click', async () => {
-  $('share-url').select();
+$('link-copy').addEventListener('click', async () => {
+  $('link-url').select();
   try {
-    await navigator.clipboard.writeText($('share-url').value);
+    await navigator.clipboard.writeText($('link-url').value);
     toast('Link copied to the clipboard.');
   } catch (error) {
     if (error instanceof Error && error.name !== 'NotAllowedError') toastError(error);
