@@ -31,7 +31,4 @@ public sealed partial class DriveService
         var versionIds = await db.FileVersions.Where(v => itemIds.Contains(v.ItemId)).Select(v => v.Id).ToListAsync(cancellationToken);
         return await DeleteThumbnailsAsync(versionIds, cancellationToken);
     }
-
-    private static void QueueThumbnail(Coffer.Core.Persistence.CofferDb db, Item item, FileVersion version, DateTimeOffset now) =>
-        Thumbnails.QueueFor(db, item, version, now);
 }

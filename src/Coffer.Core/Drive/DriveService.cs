@@ -75,20 +75,24 @@ public sealed partial class DriveService(
     /// then commit the metadata that makes it visible. If anything fails after the blob was
     /// written, the blob is deleted again; a cancelled upload leaves nothing behind.
     /// </summary>
+    /// <param name="maxBytes">A limit tighter than the server's for this upload (a file request's), or null.</param>
+    /// <param name="beforeCommit">Adds what must commit with the file (an event) to the same save; called with the new item.</param>
     public async Task<UploadResult> UploadAsync(
         Guid userId, string? folderId, string? rawName, Stream content, long? declaredLength, ConflictMode conflict,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, long? maxBytes = null, Action<Item>? beforeCommit = null)
     {
         var name = ItemName.Normalize(rawName);
         var folder = (await lookup.ResolveFolderAsync(userId, folderId, cancellationToken, forWrite: true)).Item;
-        var maxBytes = limits.Value.MaxUploadBytes;
-        if (maxBytes > 0 && declaredLength > maxBytes)
-            throw BlobPipeline.TooLarge(maxBytes);
+        var limit = limits.Value.MaxUploadBytes;
+        if (maxBytes is { } tighter && (limit <= 0 || tighter < limit))
+            limit = tighter;
+        if (limit > 0 && declaredLength > limit)
+            throw BlobPipeline.TooLarge(limit);
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw NameTaken(name);
 
-        var blob = await pipeline.StoreAsync(folder.OwnerId, content, maxBytes, cancellationToken); // charged to the folder's owner
-        return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken);
+        var blob = await pipeline.StoreAsync(folder.OwnerId, content, limit, cancellationToken); // charged to the folder's owner
+        return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken, beforeCommit);
     }
 
     /// <summary>
@@ -96,11 +100,12 @@ public sealed partial class DriveService(
     /// the content of <paramref name="name"/> in the folder; if that fails, the blob is deleted.
     /// </summary>
     public async Task<UploadResult> CommitAsync(
-        Guid userId, Guid folderId, string name, StoredBlob blob, ConflictMode conflict, CancellationToken cancellationToken)
+        Guid userId, Guid folderId, string name, StoredBlob blob, ConflictMode conflict, CancellationToken cancellationToken,
+        Action<Item>? beforeCommit = null)
     {
         try
         {
-            return await CommitUploadAsync(userId, folderId, name, blob, conflict, cancellationToken);
+            return await CommitUploadAsync(userId, folderId, name, blob, conflict, beforeCommit, cancellationToken);
         }
         catch
         {
@@ -219,7 +224,8 @@ public sealed partial class DriveService(
     }
 
     private async Task<UploadResult> CommitUploadAsync(
-        Guid userId, Guid folderId, string name, StoredBlob stored, ConflictMode conflict, CancellationToken cancellationToken)
+        Guid userId, Guid folderId, string name, StoredBlob stored, ConflictMode conflict, Action<Item>? beforeCommit,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -299,7 +305,8 @@ public sealed partial class DriveService(
                 replacedKeys.AddRange(await DeleteThumbnailsAsync(old.ConvertAll(v => v.Id), cancellationToken));
             }
             db.FileVersions.Add(version);
-            QueueThumbnail(db, item, version, now);
+            Previews.Thumbnails.QueueFor(db, item, version, now);
+            beforeCommit?.Invoke(item);
 
             try
             {

@@ -27,8 +27,6 @@ public static class SharePath
         return names;
     }
 
-    public static string Join(IEnumerable<string> names) => DrivePath.Join(names);
-
     private static InvalidInputException Invalid() =>
         new("The path is not valid.", "Give a path like /folder/file.txt, inside the shared folder.", "path");
 }

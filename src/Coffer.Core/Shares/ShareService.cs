@@ -192,6 +192,19 @@ public sealed class ShareService(
         return (page.Items, page.NextCursor); // not page.FolderPath: that is the owner's path, not the visitor's
     }
 
+    /// <summary>A file listed for a zip, or null when it was deleted (or replaced) since: the zip goes on without it.</summary>
+    private async Task<Stream?> OpenIfStillThereAsync(ShareVisit visit, Item file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await OpenAsync(visit, file, cancellationToken)).Content;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Opens a file of the share for reading (decrypted through the pipeline).</summary>
     public async Task<FileContent> OpenAsync(ShareVisit visit, Item file, CancellationToken cancellationToken)
     {
@@ -229,7 +242,7 @@ public sealed class ShareService(
                         continue;
                     }
                     var file = child;
-                    yield return new ZipSource(name, file.Modified, file.ContentType, async ct => (await OpenAsync(visit, file, ct)).Content);
+                    yield return new ZipSource(name, file.Modified, file.ContentType, ct => OpenIfStillThereAsync(visit, file, ct));
                 }
                 cursor = page.NextCursor;
             }
@@ -292,8 +305,19 @@ public sealed class ShareService(
         UploadResult result;
         try
         {
-            var body = share.MaxFileBytes is { } limit ? new LimitedStream(content, limit) : content;
-            result = await drive.UploadAsync(share.OwnerId, visit.Root.Id.ToString(), name, body, declaredLength, ConflictMode.Rename, cancellationToken);
+            // The owner is told through the outbox, in the same save that files the upload.
+            result = await drive.UploadAsync(
+                share.OwnerId, visit.Root.Id.ToString(), name, content, declaredLength, ConflictMode.Rename, cancellationToken,
+                maxBytes: share.MaxFileBytes,
+                beforeCommit: item => outbox.Add(share.OwnerId, "file.uploaded", new
+                {
+                    itemId = item.Id,
+                    name = item.Name,
+                    size = item.Size,
+                    folderId = visit.Root.Id,
+                    via = "file-request",
+                    shareId = id,
+                }));
         }
         catch
         {
@@ -302,17 +326,6 @@ public sealed class ShareService(
             throw;
         }
 
-        // The owner is told through the outbox; written right after the file's own commit (DriveService owns that transaction).
-        outbox.Add(share.OwnerId, "file.uploaded", new
-        {
-            itemId = result.Item.Id,
-            name = result.Item.Name,
-            size = result.Item.Size,
-            folderId = visit.Root.Id,
-            via = "file-request",
-            shareId = id,
-        });
-        await db.SaveChangesAsync(CancellationToken.None);
         return result.Item;
     }
 
@@ -340,35 +353,4 @@ public sealed class ShareService(
         ShareState.Revoked => new("This link was turned off by its owner.", "Ask the person who shared it for a new one."),
         _ => new("This link has been used up.", "It allowed a limited number of downloads or files, and they have all been used."),
     };
-
-    /// <summary>Reads at most <c>limit</c> bytes; one more is <see cref="PayloadTooLargeException"/>, so a body that lied about its length is cut off.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private int Count(int read)
-        {
-            _read += read;
-            return _read > limit ? throw BlobPipeline.TooLarge(limit) : read;
-        }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

@@ -3,8 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace Coffer.Core.Shares;
 
-/// <summary>One entry of a streamed zip: a folder (name ends in '/') or a file opened only when its turn comes.</summary>
-public sealed record ZipSource(string Name, DateTimeOffset Modified, string? ContentType, Func<CancellationToken, Task<Stream>>? Open)
+/// <summary>
+/// One entry of a streamed zip: a folder (name ends in '/') or a file opened only when its turn
+/// comes; <see cref="Open"/> answers null for a file that went away since the listing, which is left out.
+/// </summary>
+public sealed record ZipSource(string Name, DateTimeOffset Modified, string? ContentType, Func<CancellationToken, Task<Stream?>>? Open)
 {
     public bool IsDirectory => Open is null;
 }
@@ -50,11 +53,16 @@ public static class ZipStreamer
         {
             await foreach (var source in sources.WithCancellation(cancellationToken))
             {
-                var entry = archive.CreateEntry(source.Name, source.IsDirectory ? CompressionLevel.NoCompression : LevelFor(source.ContentType));
-                entry.LastWriteTime = ZipTime(source.Modified);
                 if (source.IsDirectory)
+                {
+                    archive.CreateEntry(source.Name, CompressionLevel.NoCompression).LastWriteTime = ZipTime(source.Modified);
                     continue;
+                }
                 await using var content = await source.Open!(cancellationToken);
+                if (content is null)
+                    continue;
+                var entry = archive.CreateEntry(source.Name, LevelFor(source.ContentType));
+                entry.LastWriteTime = ZipTime(source.Modified);
                 await using var target = await entry.OpenAsync(cancellationToken);
                 await content.CopyToAsync(target, cancellationToken);
             }

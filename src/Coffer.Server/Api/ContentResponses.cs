@@ -28,6 +28,9 @@ public static class ContentResponses
             throw new RangeNotSatisfiableException(length);
         }
         var item = file.Item;
+        // Revalidated on every use (304 while the ETag holds), and never kept by a shared cache: what
+        // a grant or a share's password let through must not outlive them in a proxy.
+        request.HttpContext.Response.Headers.CacheControl = "private, no-cache";
         var kind = inline ? PreviewRules.Of(item.Name, item.ContentType) : PreviewKind.None;
         if (kind == PreviewKind.None)
         {

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Coffer.Core;
+using Coffer.Core.Drive;
+using Coffer.Core.Previews;
 using Coffer.Core.Shares;
 using Coffer.Server.Api;
 using Coffer.Server.Auth;
@@ -86,7 +88,7 @@ public static class ShareEndpoints
         var file = await shares.OpenAsync(visit, item, cancellationToken);
         try
         {
-            if (CountsAsDownload(context.Request, inline == true))
+            if (CountsAsDownload(context.Request, item, inline == true))
                 await shares.CountDownloadAsync(visit, item, cancellationToken);
         }
         catch
@@ -109,18 +111,22 @@ public static class ShareEndpoints
     }
 
     /// <summary>
-    /// What counts against a download limit: a GET of the whole file or of a range starting at
-    /// byte 0 (a download's first request). Later ranges (resuming, seeking), HEAD, and inline
-    /// previews on the share page do not, so a preview or a resumed download never uses one up.
+    /// What counts against a download limit: any GET that can carry the whole file. Not counted:
+    /// HEAD, a single range that starts past byte 0 (a download resuming, a video seeking), a
+    /// revalidation the client already holds (its ETag matches: a 304), and a previewable type
+    /// shown inline on the share page; asking for a type that cannot be previewed "inline" gets
+    /// an attachment, and counts.
     /// </summary>
-    public static bool CountsAsDownload(HttpRequest request, bool inline)
+    public static bool CountsAsDownload(HttpRequest request, Item item, bool inline)
     {
-        if (!HttpMethods.IsGet(request.Method) || inline)
+        if (!HttpMethods.IsGet(request.Method))
             return false;
-        if (request.Headers.Range.Count == 0)
-            return true;
-        var range = request.GetTypedHeaders().Range;
-        return range is not { Unit.Value: "bytes" } || range.Ranges.First().From is 0;
+        if (inline && PreviewRules.Of(item.Name, item.ContentType) != PreviewKind.None)
+            return false;
+        var headers = request.GetTypedHeaders();
+        if (headers.IfNoneMatch.Any(tag => tag.Tag == $"\"{item.Sha256}\""))
+            return false;
+        return headers.Range is not { Unit.Value: "bytes", Ranges.Count: 1 } range || range.Ranges.First().From is not > 0;
     }
 
     /// <summary>

@@ -8,7 +8,8 @@ namespace Coffer.Server.Shares;
 /// The password side of public shares. A right password earns a cookie scoped to the share's own
 /// path (/s/{token}), holding the share's id and a stamp of its password hash sealed with the
 /// data-protection keys, good for an hour: revoking the share or changing its password voids it.
-/// Wrong passwords are throttled per share and client address with a fixed-window limiter from
+/// Wrong passwords are throttled per share and client address, and per share from all addresses
+/// together (so rotating addresses buys an attacker little), with fixed-window limiters from
 /// System.Threading.RateLimiting (the engine of ASP.NET Core's rate limiting middleware), which
 /// is asked directly because only wrong tries count, not every request.
 /// </summary>
@@ -16,6 +17,9 @@ public sealed class ShareGate : IDisposable
 {
     public const string CookieName = "coffer.share";
     public const int WrongTriesPerWindow = 5;
+
+    /// <summary>Wrong tries a share takes per window from every address together.</summary>
+    public const int WrongTriesPerWindowForAll = 30;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan CookieLifetime = TimeSpan.FromHours(1);
 
@@ -23,7 +27,7 @@ public sealed class ShareGate : IDisposable
     private readonly PartitionedRateLimiter<string> _wrongTries = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = WrongTriesPerWindow,
+            PermitLimit = key.StartsWith(AllAddresses, StringComparison.Ordinal) ? WrongTriesPerWindowForAll : WrongTriesPerWindow,
             Window = Window,
             QueueLimit = 0,
         }));
@@ -62,21 +66,29 @@ public sealed class ShareGate : IDisposable
     /// <summary>Null while this client may still try; otherwise how long until it may try again.</summary>
     public TimeSpan? Throttled(HttpContext context, ShareVisit visit)
     {
-        using var lease = _wrongTries.AttemptAcquire(Key(context, visit), 0);
-        if (lease.IsAcquired)
-            return null;
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window;
+        foreach (var key in Keys(context, visit))
+        {
+            using var lease = _wrongTries.AttemptAcquire(key, 0);
+            if (!lease.IsAcquired)
+                return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window;
+        }
+        return null;
     }
 
     public void RecordWrongTry(HttpContext context, ShareVisit visit)
     {
-        using var lease = _wrongTries.AttemptAcquire(Key(context, visit));
+        foreach (var key in Keys(context, visit))
+        {
+            using var lease = _wrongTries.AttemptAcquire(key);
+        }
     }
 
     private static string Proof(Share share) => $"{share.Id:N}:{ShareService.PasswordStamp(share)}";
 
-    private static string Key(HttpContext context, ShareVisit visit) =>
-        $"{visit.Share.TokenHash}|{context.Connection.RemoteIpAddress}";
+    private const string AllAddresses = "all|";
+
+    private static string[] Keys(HttpContext context, ShareVisit visit) =>
+        [$"{visit.Share.TokenHash}|{context.Connection.RemoteIpAddress}", AllAddresses + visit.Share.TokenHash];
 
     public void Dispose() => _wrongTries.Dispose();
 }

@@ -335,6 +335,35 @@ public sealed class ShareLinkTests : IDisposable
     }
 
     [Fact]
+    public async Task DownloadLimit_EveryRequestThatCanCarryTheWholeFileCounts()
+    {
+        var (owner, fileId) = await FileAsync("data.bin", "0123456789");
+        var share = await owner.ShareAsync(fileId, new { maxDownloads = 10 });
+        using var visitor = _app.Visitor();
+
+        // A type with no preview asked for "inline" comes as an attachment: a download.
+        var inline = await visitor.Client.GetAsync($"/s/{share.Token}/content?inline=true");
+        Assert.Equal("attachment", inline.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal(1, (await _app.ShareRowAsync(share.Id)).Downloads);
+
+        var suffix = new HttpRequestMessage(HttpMethod.Get, $"/s/{share.Token}/content");
+        suffix.Headers.Range = new RangeHeaderValue(null, 1_000_000); // "the last million bytes": all of it
+        Assert.Equal("0123456789", await (await visitor.Client.SendAsync(suffix)).Content.ReadAsStringAsync());
+        Assert.Equal(2, (await _app.ShareRowAsync(share.Id)).Downloads);
+
+        var several = new HttpRequestMessage(HttpMethod.Get, $"/s/{share.Token}/content");
+        several.Headers.Range = new RangeHeaderValue(5, null);
+        several.Headers.Range.Ranges.Add(new RangeItemHeaderValue(0, 4));
+        await visitor.Client.SendAsync(several);
+        Assert.Equal(3, (await _app.ShareRowAsync(share.Id)).Downloads);
+
+        var revalidation = new HttpRequestMessage(HttpMethod.Get, $"/s/{share.Token}/content");
+        revalidation.Headers.IfNoneMatch.Add(inline.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await visitor.Client.SendAsync(revalidation)).StatusCode);
+        Assert.Equal(3, (await _app.ShareRowAsync(share.Id)).Downloads);
+    }
+
+    [Fact]
     public async Task DownloadLimit_ParallelDownloadsNeverExceedIt()
     {
         var (owner, fileId) = await FileAsync();

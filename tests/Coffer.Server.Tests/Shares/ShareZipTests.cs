@@ -19,8 +19,8 @@ public sealed class ShareZipTests
         var sink = new ForwardOnlyStream(keepAll: true);
         ZipSource[] sources =
         [
-            new("a.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream>(new MemoryStream("alpha"u8.ToArray()))),
-            new("img.png", DateTimeOffset.UnixEpoch.AddYears(40), "image/png", _ => Task.FromResult<Stream>(new MemoryStream(new byte[100]))),
+            new("a.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("alpha"u8.ToArray()))),
+            new("img.png", DateTimeOffset.UnixEpoch.AddYears(40), "image/png", _ => Task.FromResult<Stream?>(new MemoryStream(new byte[100]))),
             new("empty/", DateTimeOffset.UnixEpoch.AddYears(40), null, null),
         ];
 
@@ -34,15 +34,32 @@ public sealed class ShareZipTests
     }
 
     [Fact]
+    public async Task AFileGoneSinceTheListing_IsLeftOut_AndTheZipCompletes()
+    {
+        var sink = new ForwardOnlyStream(keepAll: true);
+        ZipSource[] sources =
+        [
+            new("kept.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("kept"u8.ToArray()))),
+            new("deleted.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(null)),
+            new("after.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("after"u8.ToArray()))),
+        ];
+
+        await ZipStreamer.WriteAsync(sink, ZipStreamer.Of(sources), CancellationToken.None);
+
+        using var zip = new ZipArchive(new MemoryStream(sink.Kept.ToArray()));
+        Assert.Equal(["kept.txt", "after.txt"], zip.Entries.Select(e => e.FullName));
+    }
+
+    [Fact]
     public async Task AnEntryOverFourGiB_IsWrittenAsZip64()
     {
         var sink = new ForwardOnlyStream(keepAll: false);
         var size = FourGiB + 1;
         ZipSource[] sources =
         [
-            new("small.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream>(new MemoryStream("x"u8.ToArray()))),
-            new("huge.bin", DateTimeOffset.UnixEpoch.AddYears(40), "video/mp4", _ => Task.FromResult<Stream>(new ZeroStream(size))),
-            new("after.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream>(new MemoryStream("y"u8.ToArray()))),
+            new("small.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("x"u8.ToArray()))),
+            new("huge.bin", DateTimeOffset.UnixEpoch.AddYears(40), "video/mp4", _ => Task.FromResult<Stream?>(new ZeroStream(size))),
+            new("after.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("y"u8.ToArray()))),
         ];
 
         await ZipStreamer.WriteAsync(sink, ZipStreamer.Of(sources), CancellationToken.None);
@@ -81,7 +98,7 @@ public sealed class ShareZipTests
         {
             opened.Add(name);
             whileRead?.Invoke();
-            return Task.FromResult<Stream>(new ZeroStream(100_000));
+            return Task.FromResult<Stream?>(new ZeroStream(100_000));
         });
 
         var writing = ZipStreamer.WriteAsync(new ForwardOnlyStream(keepAll: false),
