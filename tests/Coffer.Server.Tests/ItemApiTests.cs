@@ -341,6 +341,21 @@ public sealed class ItemApiTests : IDisposable
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, field);
     }
 
+    [Theory]
+    [InlineData("\0")]
+    [InlineData("\u001f")]
+    public async Task Children_CursorWhoseNameHoldsAControlCharacter_Is400(string control)
+    {
+        // Shaped like one the server hands out, but no name holds a control character, and
+        // PostgreSQL refuses a NUL in a parameter: it must be refused before the query.
+        var user = await _app.NewUserAsync();
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"name.asc:1::a{control}b"));
+
+        var response = await user.Client.GetAsync("/api/v1/items/root/children?cursor=" + cursor);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "cursor");
+    }
+
     [Fact]
     public async Task Children_SortSizeDescending_FoldersFirstThenBiggestFirst()
     {

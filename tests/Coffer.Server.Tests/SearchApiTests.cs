@@ -164,6 +164,33 @@ public sealed class SearchApiTests : IDisposable
         await Problem.AssertAsync(response, HttpStatusCode.BadRequest, field);
     }
 
+    [Theory]
+    [InlineData("%00")]
+    [InlineData("a%00b")]
+    [InlineData("%1B")]
+    [InlineData("%7F")]
+    public async Task Search_ControlCharacterInQuery_Is400(string query)
+    {
+        // No name holds one, so nothing could match; PostgreSQL would refuse a NUL parameter outright.
+        var user = await _app.NewUserAsync();
+
+        var response = await user.Client.GetAsync($"/api/v1/search?q={query}", Cancel);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "q");
+    }
+
+    [Fact]
+    public async Task Search_CursorWhoseNameHoldsANul_Is400()
+    {
+        var user = await _app.NewUserAsync();
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString(
+            System.Text.Encoding.UTF8.GetBytes($"1:{Guid.NewGuid():N}:a\0b"));
+
+        var response = await user.Client.GetAsync($"/api/v1/search?q=abc&cursor={cursor}", Cancel);
+
+        await Problem.AssertAsync(response, HttpStatusCode.BadRequest, "cursor");
+    }
+
     [Fact]
     public async Task Search_TooLongQuery_Is400()
     {

@@ -247,7 +247,7 @@ public sealed partial class ItemLookup(CofferDb db)
         }
         // The name is last and may itself hold ':'; the other three parts cannot.
         var parts = text.Split(':', 4);
-        if (parts.Length != 4 || parts[3].Length == 0)
+        if (parts.Length != 4 || parts[3].Length == 0 || ItemName.HasControlCharacter(parts[3])) // no name holds one; PostgreSQL would refuse a NUL
             throw BadCursor();
         if (parts[0] != OrderTag(sort, descending))
             throw new InvalidInputException(

@@ -29,13 +29,10 @@ public static class ItemName
             // Noncharacters such as U+FFFE cannot be normalised, and have no place in a name.
             throw Invalid("The name contains characters that are not allowed.", field);
         }
-        foreach (var c in name)
-        {
-            if (c is '/' or '\\')
-                throw Invalid("A name cannot contain '/' or '\\'.", field);
-            if (char.IsControl(c))
-                throw Invalid("A name cannot contain control characters.", field);
-        }
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
+            throw Invalid("A name cannot contain '/' or '\\'.", field);
+        if (HasControlCharacter(name))
+            throw Invalid("A name cannot contain control characters.", field);
 
         if (name is "." or "..")
             throw Invalid("A name cannot be '.' or '..'.", field);
@@ -80,6 +77,21 @@ public static class ItemName
         while (stem.Length > 1 && Encoding.UTF8.GetByteCount(stem + suffix + extension) > MaxBytes)
             stem = stem[..^(char.IsLowSurrogate(stem[^1]) ? 2 : 1)];
         return stem + suffix + extension;
+    }
+
+    /// <summary>
+    /// Whether the text holds a control character (C0, DEL or C1), which no name may. Queries and
+    /// cursors are checked with it too: they can never match a name then, and PostgreSQL refuses
+    /// NUL in a text parameter outright, which would otherwise surface as a 500.
+    /// </summary>
+    internal static bool HasControlCharacter(string s)
+    {
+        foreach (var c in s)
+        {
+            if (char.IsControl(c))
+                return true;
+        }
+        return false;
     }
 
     internal static bool IsWellFormedUtf16(string s)

@@ -34,7 +34,7 @@ public sealed class ItemSearch(CofferDb db)
             .Replace("%", "\\%", StringComparison.Ordinal)
             .Replace("_", "\\_", StringComparison.Ordinal);
 
-    /// <summary>The folded form of a query as typed: trimmed, 1–255 characters, valid Unicode; else a 400 naming "q".</summary>
+    /// <summary>The folded form of a query as typed: trimmed, 1–255 characters, valid Unicode, no control characters; else a 400 naming "q".</summary>
     public static string SearchKeyOf(string? query)
     {
         var text = query?.Trim();
@@ -45,6 +45,8 @@ public sealed class ItemSearch(CofferDb db)
         // Lone surrogates have no UTF-8 form (PostgreSQL would refuse the parameter); no name holds one anyway.
         if (!ItemName.IsWellFormedUtf16(text))
             throw new InvalidInputException("The search text is not valid Unicode.", field: "q");
+        if (ItemName.HasControlCharacter(text))
+            throw new InvalidInputException("The search text cannot contain control characters.", "No name holds one, so nothing could match.", field: "q");
         try
         {
             // Normalize rejects noncharacters such as U+FFFE, which no name holds either.
@@ -172,7 +174,8 @@ public sealed class ItemSearch(CofferDb db)
         if (parts.Length != 3
             || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kind) || !Enum.IsDefined((ItemKind)kind)
             || !Guid.TryParseExact(parts[1], "N", out var id)
-            || parts[2].Length == 0)
+            || parts[2].Length == 0
+            || ItemName.HasControlCharacter(parts[2])) // no name holds one; PostgreSQL would refuse a NUL
             throw BadCursor();
         return new Position((ItemKind)kind, parts[2], id);
     }

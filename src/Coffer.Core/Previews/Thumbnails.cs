@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
 using Coffer.Core.Persistence;
@@ -89,66 +90,126 @@ public sealed partial class Thumbnails(CofferDb db, BlobPipeline pipeline, IBlob
     }
 
     /// <summary>
-    /// Makes up to <paramref name="max"/> pending thumbnails, oldest first. Each ends Ready or
-    /// Failed (an undecodable or oversized image, unreadable content: logged, never retried), so
-    /// no bad file can hold up the queue.
+    /// Makes up to <paramref name="max"/> pending thumbnails, oldest first. Content that is refused
+    /// (undecodable, oversized, gone from the store, failing its integrity check) is marked Failed
+    /// and never retried. Any other failure (the store unreachable, an I/O error) is logged and the
+    /// row stays Pending for a later run; within this run it is skipped and the next rows are
+    /// taken instead, so rows that keep failing cannot hold up those behind them. At most
+    /// <paramref name="max"/> such failures are tried per run, so a store that is down costs a
+    /// bounded amount of work each time.
     /// </summary>
     public async Task<(int Made, int Failed)> MakePendingAsync(int max, Func<Task> renewLease, CancellationToken cancellationToken)
     {
-        var due = await (
-                from t in db.Thumbnails.AsNoTracking()
-                where t.State == ThumbnailState.Pending
-                orderby t.Created
-                join v in db.FileVersions on t.VersionId equals v.Id
-                join i in db.Items on v.ItemId equals i.Id
-                select new { t.VersionId, i.OwnerId, v.Blob })
-            .Take(max)
-            .ToListAsync(cancellationToken);
         var made = 0;
         var failed = 0;
-        foreach (var work in due)
+        var tried = new List<Guid>(); // each row at most once a run: one that failed is skipped for the rest of it
+        var retryLater = 0;
+        while (made + failed < max && retryLater < max)
         {
-            await renewLease();
-            var picture = await TryMakeAsync(work.VersionId, work.Blob, cancellationToken);
-            if (picture is null)
+            var due = await (
+                    from t in db.Thumbnails.AsNoTracking()
+                    where t.State == ThumbnailState.Pending && !tried.Contains(t.VersionId)
+                    orderby t.Created, t.VersionId
+                    join v in db.FileVersions on t.VersionId equals v.Id
+                    join i in db.Items on v.ItemId equals i.Id
+                    select new { t.VersionId, i.OwnerId, v.Blob })
+                .Take(max - made - failed)
+                .ToListAsync(cancellationToken);
+            if (due.Count == 0)
+                break;
+            foreach (var work in due)
             {
-                failed++;
-                await db.Thumbnails.Where(t => t.VersionId == work.VersionId && t.State == ThumbnailState.Pending)
-                    .ExecuteUpdateAsync(set => set.SetProperty(t => t.State, ThumbnailState.Failed), cancellationToken);
-                continue;
+                await renewLease();
+                tried.Add(work.VersionId);
+                var outcome = await TryMakeAsync(work.VersionId, work.Blob, cancellationToken);
+                if (outcome.Refused)
+                {
+                    failed++;
+                    await db.Thumbnails.Where(t => t.VersionId == work.VersionId && t.State == ThumbnailState.Pending)
+                        .ExecuteUpdateAsync(set => set.SetProperty(t => t.State, ThumbnailState.Failed), cancellationToken);
+                    continue;
+                }
+                if (outcome.Picture is not { } picture)
+                {
+                    retryLater++;
+                    continue;
+                }
+                StoredBlob stored;
+                try
+                {
+                    stored = await pipeline.StoreAsync(work.OwnerId, new MemoryStream(picture.WebP, writable: false), 0, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    LogWillRetry(ex, work.VersionId);
+                    retryLater++;
+                    continue;
+                }
+                if (await RecordAsync(work.VersionId, stored, picture, cancellationToken))
+                    made++;
+                else
+                    await DeleteQuietlyAsync(stored.Key); // the file went meanwhile: its thumbnail is an orphan
             }
-            var stored = await pipeline.StoreAsync(work.OwnerId, new MemoryStream(picture.WebP, writable: false), 0, cancellationToken);
-            if (await RecordAsync(work.VersionId, stored, picture, cancellationToken))
-                made++;
-            else
-                await DeleteQuietlyAsync(stored.Key); // the file went meanwhile: its thumbnail is an orphan
         }
         return (made, failed);
     }
 
-    /// <summary>Reads the source (decrypting) into memory, as a decoder needs it whole, and makes the picture; null when it cannot.</summary>
-    private async Task<ThumbnailPicture?> TryMakeAsync(Guid versionId, Blob source, CancellationToken cancellationToken)
+    /// <summary>What became of one attempt: a picture, refused content (Failed for good), or neither (try again later).</summary>
+    private readonly record struct Attempt(ThumbnailPicture? Picture, bool Refused)
+    {
+        public static Attempt Refuse => new(null, true);
+        public static Attempt RetryLater => new(null, false);
+    }
+
+    /// <summary>
+    /// Reads the source (decrypting) into memory, as a decoder needs it whole, and makes the
+    /// picture. Only failures that say something about the content itself refuse it; the rest
+    /// (the store or network failing) may pass, so they are left to a later run.
+    /// </summary>
+    private async Task<Attempt> TryMakeAsync(Guid versionId, Blob source, CancellationToken cancellationToken)
     {
         if (source.Size > MaxSourceBytes || source.Size == 0)
         {
             LogTooLarge(versionId, source.Size);
-            return null;
+            return Attempt.Refuse;
         }
         var length = (int)source.Size;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            await using (var content = await pipeline.OpenAsync(source, cancellationToken))
+            try
+            {
+                await using var content = await pipeline.OpenAsync(source, cancellationToken);
                 await content.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken);
-            var picture = ThumbnailImage.Make(buffer.AsSpan(0, length));
+            }
+            catch (Exception ex) when (ex is BlobNotFoundException or CryptographicException)
+            {
+                // Gone from the store for good, or altered or truncated (failing its integrity check): no retry mends that.
+                LogUnreadable(ex, versionId);
+                return Attempt.Refuse;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogWillRetry(ex, versionId);
+                return Attempt.RetryLater;
+            }
+
+            ThumbnailPicture? picture;
+            try
+            {
+                picture = ThumbnailImage.Make(buffer.AsSpan(0, length));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogUnreadable(ex, versionId); // the decoder choked on the content itself
+                return Attempt.Refuse;
+            }
             if (picture is null)
+            {
                 LogNotDecoded(versionId);
-            return picture;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogFailed(ex, versionId);
-            return null;
+                return Attempt.Refuse;
+            }
+            return new Attempt(picture, false);
         }
         finally
         {
@@ -207,8 +268,11 @@ public sealed partial class Thumbnails(CofferDb db, BlobPipeline pipeline, IBlob
     [LoggerMessage(Level = LogLevel.Information, Message = "No thumbnail for version {VersionId}: it is not an image that can be decoded safely")]
     private partial void LogNotDecoded(Guid versionId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No thumbnail for version {VersionId}: its content could not be read")]
-    private partial void LogFailed(Exception exception, Guid versionId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No thumbnail for version {VersionId}: its content could not be read or decoded")]
+    private partial void LogUnreadable(Exception exception, Guid versionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The thumbnail of version {VersionId} could not be made now; it stays queued for a later run")]
+    private partial void LogWillRetry(Exception exception, Guid versionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the orphaned thumbnail blob {BlobKey}; it is left for garbage collection")]
     private partial void LogOrphan(Exception exception, string blobKey);

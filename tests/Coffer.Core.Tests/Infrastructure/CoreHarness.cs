@@ -49,8 +49,10 @@ public sealed class CoreHarness : IAsyncDisposable
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <param name="encryption">Changes to the encryption settings (by default on, with a key file made on first use).</param>
+    /// <param name="configure">Last changes to the services (to wrap the blob store, say).</param>
     public static async Task<CoreHarness> StartAsync(
-        long maxUploadBytes = 0, RegistrationMode registration = RegistrationMode.Open, Action<EncryptionOptions>? encryption = null)
+        long maxUploadBytes = 0, RegistrationMode registration = RegistrationMode.Open, Action<EncryptionOptions>? encryption = null,
+        Action<IServiceCollection>? configure = null)
     {
         var root = Directory.CreateTempSubdirectory("coffer-core-tests-").FullName;
         // No pooling: when the harness is disposed nothing holds the file open.
@@ -68,9 +70,10 @@ public sealed class CoreHarness : IAsyncDisposable
             .Configure<EncryptionOptions>(o => encryption?.Invoke(o))
             .AddCofferCore()
             .AddSingleton(new DownloadLinks.SigningKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))) // the server loads it from the database
-            .AddLocalBlobStore()
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var harness = new CoreHarness(root, services, clock, connectionString, dbOptions);
+            .AddLocalBlobStore();
+        configure?.Invoke(services);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var harness = new CoreHarness(root, provider, clock, connectionString, dbOptions);
         try
         {
             await using var db = new SqliteCofferDb(dbOptions);

@@ -184,4 +184,17 @@ public sealed class ShareFolderTests : IDisposable
         using var reader = new StreamReader(entry.Open());
         return reader.ReadToEnd();
     }
+
+    [Fact]
+    public async Task Page_CursorWhoseNameHoldsANul_IsRefusedNotAnError()
+    {
+        // Reachable without signing in; PostgreSQL refuses a NUL in a parameter, so it must never get that far.
+        var (_, _, share) = await SharedFolderAsync();
+        using var visitor = _app.Visitor();
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes("name.asc:1::a\0b"));
+
+        var response = await visitor.Client.GetAsync($"/s/{share.Token}?cursor={cursor}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode); // the page's answer to any bad address in the share
+    }
 }
