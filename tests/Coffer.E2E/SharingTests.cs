@@ -46,7 +46,7 @@ public sealed class SharingTests(BrowserFixture browser, CofferServer server) : 
         await Expect(Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Delete" })).ToBeHiddenAsync();
         await Expect(Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Rename" })).ToBeHiddenAsync();
 
-        var download = await Page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "plan.txt" }).ClickAsync());
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
         var saved = Path.Combine(Server.DataDir, $"shared-{Guid.NewGuid():N}.txt");
         await download.SaveAsAsync(saved);
         Assert.Equal("beach, then mountains", await File.ReadAllTextAsync(saved, Cancellation));

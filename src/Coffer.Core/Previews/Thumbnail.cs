@@ -7,7 +7,7 @@ public enum ThumbnailState
 
     Ready = 1,
 
-    /// <summary>The content could not be decoded as an image; nothing will be shown but the type's icon.</summary>
+    /// <summary>The content was refused (not a decodable image, too large, gone); nothing will be shown but the type's icon.</summary>
     Failed = 2,
 }
 
