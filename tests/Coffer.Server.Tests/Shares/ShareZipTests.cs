@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Coffer.Core.Shares;
+using Coffer.Server.Tests.Infrastructure;
 
 namespace Coffer.Server.Tests.Shares;
 
@@ -58,7 +59,7 @@ public sealed class ShareZipTests
         ZipSource[] sources =
         [
             new("small.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("x"u8.ToArray()))),
-            new("huge.bin", DateTimeOffset.UnixEpoch.AddYears(40), "video/mp4", _ => Task.FromResult<Stream?>(new ZeroStream(size))),
+            new("huge.bin", DateTimeOffset.UnixEpoch.AddYears(40), "video/mp4", _ => Task.FromResult<Stream?>(new GeneratedStream(size))),
             new("after.txt", DateTimeOffset.UnixEpoch.AddYears(40), "text/plain", _ => Task.FromResult<Stream?>(new MemoryStream("y"u8.ToArray()))),
         ];
 
@@ -98,7 +99,7 @@ public sealed class ShareZipTests
         {
             opened.Add(name);
             whileRead?.Invoke();
-            return Task.FromResult<Stream?>(new ZeroStream(100_000));
+            return Task.FromResult<Stream?>(new GeneratedStream(100_000));
         });
 
         var writing = ZipStreamer.WriteAsync(new ForwardOnlyStream(keepAll: false),
@@ -213,38 +214,5 @@ public sealed class ShareZipTests
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-    }
-
-    /// <summary><c>length</c> zero bytes, made as they are read.</summary>
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = (int)Math.Min(buffer.Length, length - _position);
-            buffer[..n].Clear();
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
