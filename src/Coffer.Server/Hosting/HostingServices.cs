@@ -30,12 +30,14 @@ public static partial class HostingServices
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {
-            o.IncludeScopes = true; // the hosting scope carries RequestId and TraceId
+            o.IncludeScopes = true; // LogRequestAsync's scope carries RequestId and the (redacted) path
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
         // The built-in request lines include query strings, which can carry signatures: ours leave them out.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Its request scope holds the raw path, and a share link's path is its token: LogRequestAsync opens one without it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // A lost race on a unique name is handled (409), yet EF logs the failed command as an error;
         // real database failures still surface through the exception handler's log.
@@ -144,6 +146,12 @@ public static partial class HostingServices
     {
         var started = TimeProvider.System.GetTimestamp();
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer.Requests");
+        var path = LoggedPath(context.Request.Path);
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["RequestId"] = context.TraceIdentifier,
+            ["RequestPath"] = path,
+        });
         try
         {
             await next(context);
@@ -154,11 +162,20 @@ public static partial class HostingServices
             if (logger.IsEnabled(LogLevel.Information))
             {
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
-                var path = context.Request.Path.Value ?? "";
                 var elapsedMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
                 LogRequest(logger, context.Request.Method, path, status, elapsedMs);
             }
         }
+    }
+
+    /// <summary>The path as logs may show it: a share link's token is its credential, so "/s/{token}/zip" is logged as "/s/…/zip".</summary>
+    internal static string LoggedPath(PathString path)
+    {
+        var value = path.Value ?? "";
+        if (!path.StartsWithSegments("/s", StringComparison.Ordinal, out var rest) || !rest.HasValue)
+            return value;
+        var afterToken = rest.Value!.IndexOf('/', 1);
+        return "/s/…" + (afterToken < 0 ? "" : rest.Value[afterToken..]);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms")]
