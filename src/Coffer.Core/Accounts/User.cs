@@ -17,6 +17,11 @@ public sealed class User
     /// <summary>Per-user quota in bytes; null means the configured default.</summary>
     public long? QuotaBytes { get; set; }
 
+    /// <summary>Version retention for this user (how many old versions, how many days); null means the configured default.</summary>
+    public int? VersionKeepLast { get; set; }
+
+    public int? VersionKeepDays { get; set; }
+
     public DateTimeOffset Created { get; set; }
 
     /// <summary>

@@ -27,4 +27,10 @@ public sealed class Blob
     public int ReplicationAttempts { get; set; }
 
     public DateTimeOffset? ReplicationDue { get; set; }
+
+    /// <summary>The store's storage class the object was moved to by a lifecycle rule; null for the store's default.</summary>
+    public string? StorageClass { get; set; }
+
+    /// <summary>When a scrub last read the whole blob back and found it intact.</summary>
+    public DateTimeOffset? VerifiedAt { get; set; }
 }

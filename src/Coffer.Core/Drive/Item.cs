@@ -50,5 +50,26 @@ public sealed class Item
     /// <summary>The current content has a verified copy in the backup store (copied from its blob's state).</summary>
     public bool Replicated { get; set; }
 
+    /// <summary>
+    /// When the item went to the trash, with everything below it; null for a live item. Every
+    /// query sees live items only (the model's query filter); the trash asks for the others.
+    /// </summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>The trash entry this item went with: the id of the item that was deleted (its own id for that one).</summary>
+    public Guid? TrashRootId { get; set; }
+
+    /// <summary>Who deleted it (the trash entry only): the owner, or someone the folder was shared with.</summary>
+    public Guid? DeletedBy { get; set; }
+
+    /// <summary>
+    /// Where the trash entry came from: its folder's id and that folder's path then, so a restore
+    /// can put it back or, if that folder is gone, recreate the path. A trash entry itself hangs
+    /// off the owner's root meanwhile, so purging one entry never takes another with it.
+    /// </summary>
+    public Guid? OriginalParentId { get; set; }
+
+    public string? OriginalPath { get; set; }
+
     public bool IsRoot => ParentId is null;
 }

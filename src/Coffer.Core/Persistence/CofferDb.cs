@@ -2,8 +2,11 @@ using Coffer.Core.Accounts;
 using Coffer.Core.Blobs;
 using Coffer.Core.Drive;
 using Coffer.Core.Events;
+using Coffer.Core.Integrity;
 using Coffer.Core.Jobs;
+using Coffer.Core.Lifecycle;
 using Coffer.Core.Previews;
+using Coffer.Core.Quotas;
 using Coffer.Core.Shares;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +32,12 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
     public DbSet<ItemGrant> ItemGrants => Set<ItemGrant>();
     public DbSet<Thumbnail> Thumbnails => Set<Thumbnail>();
     public DbSet<OutboxEvent> OutboxEvents => Set<OutboxEvent>();
+    public DbSet<UploadReservation> UploadReservations => Set<UploadReservation>();
+    public DbSet<LifecycleRule> LifecycleRules => Set<LifecycleRule>();
+    public DbSet<IntegrityFinding> IntegrityFindings => Set<IntegrityFinding>();
+
+    /// <summary>Items in the trash (and below a trashed folder) too, which <see cref="Items"/> leaves out.</summary>
+    public IQueryable<Item> ItemsWithTrash => Items.IgnoreQueryFilters();
 
     /// <summary>The keys that seal session cookies and antiforgery tokens, shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -79,8 +88,13 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             item.Property(i => i.Name).HasMaxLength(1024);
             item.Property(i => i.ContentType).HasMaxLength(255);
             item.Property(i => i.Sha256).HasMaxLength(64);
-            // Names are unique per folder, compared ordinally (the providers' binary collation).
-            item.HasIndex(i => new { i.ParentId, i.Name }).IsUnique();
+            // The one place that hides the trash: every query of items sees live ones only.
+            item.HasQueryFilter(i => i.DeletedAt == null);
+            // Names are unique per folder among live items (compared ordinally, the providers' binary collation).
+            item.HasIndex(i => new { i.ParentId, i.Name }).IsUnique().HasFilter("\"DeletedAt\" IS NULL");
+            item.Property(i => i.OriginalPath).HasMaxLength(4096);
+            item.HasIndex(i => new { i.OwnerId, i.DeletedAt }); // the trash, newest first; the purge
+            item.HasIndex(i => i.TrashRootId);
             item.HasIndex(i => new { i.ParentId, i.Kind, i.Name });
             item.HasIndex(i => i.OwnerId);
             // Short search queries (below a trigram) walk the owner's names in search order and stop at a page.
@@ -105,6 +119,8 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             blob.Property(b => b.StoreKey).HasMaxLength(200);
             blob.HasIndex(b => b.StoreKey).IsUnique();
             blob.HasIndex(b => new { b.ReplicatedAt, b.ReplicationDue }); // the replication queue
+            blob.Property(b => b.StorageClass).HasMaxLength(50);
+            blob.HasIndex(b => b.VerifiedAt); // the scrub reads the longest-unverified first
         });
 
         modelBuilder.Entity<DirectUpload>(upload =>
@@ -157,6 +173,31 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             entry.HasIndex(e => new { e.UserId, e.Created });
             entry.HasIndex(e => e.Dispatched);
             entry.HasOne<User>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<UploadReservation>(reservation =>
+        {
+            reservation.Property(r => r.StoreKey).HasMaxLength(200);
+            reservation.HasIndex(r => r.OwnerId);
+            reservation.HasIndex(r => r.StoreKey);
+            reservation.HasIndex(r => r.Expires);
+            reservation.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<LifecycleRule>(rule =>
+        {
+            rule.Property(r => r.Name).HasMaxLength(200);
+            rule.Property(r => r.StorageClass).HasMaxLength(50);
+            rule.Property(r => r.LastOutcome).HasMaxLength(2000);
+            rule.HasOne<Item>().WithMany().HasForeignKey(r => r.FolderId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<IntegrityFinding>(finding =>
+        {
+            finding.Property(f => f.StoreKey).HasMaxLength(200);
+            finding.Property(f => f.Detail).HasMaxLength(2000);
+            finding.HasIndex(f => f.StoreKey);
+            finding.HasIndex(f => f.Found);
         });
 
         modelBuilder.Entity<ServerKey>(key =>

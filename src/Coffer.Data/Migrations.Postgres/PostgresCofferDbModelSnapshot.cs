@@ -102,6 +102,12 @@ namespace Coffer.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int?>("VersionKeepDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("VersionKeepLast")
+                        .HasColumnType("integer");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedEmail")
@@ -135,10 +141,17 @@ namespace Coffer.Data.Migrations.Postgres
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("StorageClass")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
                     b.Property<string>("StoreKey")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<byte[]>("WrappedKey")
                         .HasColumnType("bytea");
@@ -149,6 +162,8 @@ namespace Coffer.Data.Migrations.Postgres
 
                     b.HasIndex("StoreKey")
                         .IsUnique();
+
+                    b.HasIndex("VerifiedAt");
 
                     b.HasIndex("ReplicatedAt", "ReplicationDue");
 
@@ -263,6 +278,12 @@ namespace Coffer.Data.Migrations.Postgres
                     b.Property<Guid?>("CurrentVersionId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("DeletedBy")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
@@ -274,6 +295,13 @@ namespace Coffer.Data.Migrations.Postgres
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)")
                         .UseCollation("C");
+
+                    b.Property<Guid?>("OriginalParentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OriginalPath")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid");
@@ -297,12 +325,20 @@ namespace Coffer.Data.Migrations.Postgres
                     b.Property<long>("Size")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("TrashRootId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
 
+                    b.HasIndex("TrashRootId");
+
+                    b.HasIndex("OwnerId", "DeletedAt");
+
                     b.HasIndex("ParentId", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.HasIndex("OwnerId", "Kind", "SearchName");
 
@@ -352,6 +388,43 @@ namespace Coffer.Data.Migrations.Postgres
                     b.ToTable("OutboxEvents");
                 });
 
+            modelBuilder.Entity("Coffer.Core.Integrity.IntegrityFinding", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("BlobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("Found")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Problem")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("Repaired")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StoreKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Found");
+
+                    b.HasIndex("StoreKey");
+
+                    b.ToTable("IntegrityFindings");
+                });
+
             modelBuilder.Entity("Coffer.Core.Jobs.JobLease", b =>
                 {
                     b.Property<string>("Name")
@@ -376,6 +449,50 @@ namespace Coffer.Data.Migrations.Postgres
                     b.HasKey("Name");
 
                     b.ToTable("JobLeases");
+                });
+
+            modelBuilder.Entity("Coffer.Core.Lifecycle.LifecycleRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AfterDays")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("FolderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("LastOutcome")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset?>("LastRun")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("StorageClass")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FolderId");
+
+                    b.ToTable("LifecycleRules");
                 });
 
             modelBuilder.Entity("Coffer.Core.Persistence.ServerKey", b =>
@@ -427,6 +544,39 @@ namespace Coffer.Data.Migrations.Postgres
                     b.HasIndex("State");
 
                     b.ToTable("Thumbnails");
+                });
+
+            modelBuilder.Entity("Coffer.Core.Quotas.UploadReservation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("Expires")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("StoreKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Expires");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("StoreKey");
+
+                    b.ToTable("UploadReservations");
                 });
 
             modelBuilder.Entity("Coffer.Core.Shares.ItemGrant", b =>
@@ -598,6 +748,14 @@ namespace Coffer.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Coffer.Core.Lifecycle.LifecycleRule", b =>
+                {
+                    b.HasOne("Coffer.Core.Drive.Item", null)
+                        .WithMany()
+                        .HasForeignKey("FolderId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
             modelBuilder.Entity("Coffer.Core.Previews.Thumbnail", b =>
                 {
                     b.HasOne("Coffer.Core.Blobs.Blob", null)
@@ -608,6 +766,15 @@ namespace Coffer.Data.Migrations.Postgres
                     b.HasOne("Coffer.Core.Drive.FileVersion", null)
                         .WithOne()
                         .HasForeignKey("Coffer.Core.Previews.Thumbnail", "VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Coffer.Core.Quotas.UploadReservation", b =>
+                {
+                    b.HasOne("Coffer.Core.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

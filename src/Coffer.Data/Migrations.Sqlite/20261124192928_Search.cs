@@ -30,31 +30,22 @@ namespace Coffer.Data.Migrations.Sqlite
             // SearchName at start-up (SearchNameBackfill: SQL's lower() knows only ASCII), and the
             // update trigger carries it here. A later migration that rebuilds Items (EF does so to
             // drop or alter a column on SQLite) drops these triggers with the old table and may
-            // renumber rowids: it must create them again and run the 'rebuild' command.
+            // renumber rowids: it must run SqliteSearchIndex.RecreateTriggers afterwards.
             // SearchIndexTests' integrity check fails if that is forgotten.
             migrationBuilder.Sql("""
                 CREATE VIRTUAL TABLE "ItemSearch" USING fts5("SearchName", content='Items', tokenize='trigram case_sensitive 1');
                 INSERT INTO "ItemSearch"("ItemSearch") VALUES ('rebuild');
-                CREATE TRIGGER "Items_Search_Insert" AFTER INSERT ON "Items" BEGIN
-                    INSERT INTO "ItemSearch"(rowid, "SearchName") VALUES (new.rowid, new."SearchName");
-                END;
-                CREATE TRIGGER "Items_Search_Delete" AFTER DELETE ON "Items" BEGIN
-                    INSERT INTO "ItemSearch"("ItemSearch", rowid, "SearchName") VALUES ('delete', old.rowid, old."SearchName");
-                END;
-                CREATE TRIGGER "Items_Search_Update" AFTER UPDATE OF "SearchName" ON "Items" BEGIN
-                    INSERT INTO "ItemSearch"("ItemSearch", rowid, "SearchName") VALUES ('delete', old.rowid, old."SearchName");
-                    INSERT INTO "ItemSearch"(rowid, "SearchName") VALUES (new.rowid, new."SearchName");
-                END;
                 """);
+            migrationBuilder.Sql(SqliteSearchIndex.Triggers);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
-                DROP TRIGGER "Items_Search_Update";
-                DROP TRIGGER "Items_Search_Delete";
-                DROP TRIGGER "Items_Search_Insert";
+                DROP TRIGGER IF EXISTS "Items_Search_Update";
+                DROP TRIGGER IF EXISTS "Items_Search_Delete";
+                DROP TRIGGER IF EXISTS "Items_Search_Insert";
                 DROP TABLE "ItemSearch";
                 """);
 

@@ -96,6 +96,12 @@ namespace Coffer.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("VersionKeepDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("VersionKeepLast")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NormalizedEmail")
@@ -129,10 +135,17 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("StorageClass")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("StoreKey")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("VerifiedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("WrappedKey")
                         .HasColumnType("BLOB");
@@ -143,6 +156,8 @@ namespace Coffer.Data.Migrations.Sqlite
 
                     b.HasIndex("StoreKey")
                         .IsUnique();
+
+                    b.HasIndex("VerifiedAt");
 
                     b.HasIndex("ReplicatedAt", "ReplicationDue");
 
@@ -257,6 +272,12 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<Guid?>("CurrentVersionId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("DeletedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
@@ -266,6 +287,13 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OriginalParentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OriginalPath")
+                        .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("OwnerId")
@@ -289,12 +317,20 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.Property<long>("Size")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("TrashRootId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
 
+                    b.HasIndex("TrashRootId");
+
+                    b.HasIndex("OwnerId", "DeletedAt");
+
                     b.HasIndex("ParentId", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.HasIndex("OwnerId", "Kind", "SearchName");
 
@@ -339,6 +375,43 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.ToTable("OutboxEvents");
                 });
 
+            modelBuilder.Entity("Coffer.Core.Integrity.IntegrityFinding", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("BlobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Found")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Problem")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Repaired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StoreKey")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Found");
+
+                    b.HasIndex("StoreKey");
+
+                    b.ToTable("IntegrityFindings");
+                });
+
             modelBuilder.Entity("Coffer.Core.Jobs.JobLease", b =>
                 {
                     b.Property<string>("Name")
@@ -363,6 +436,50 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.HasKey("Name");
 
                     b.ToTable("JobLeases");
+                });
+
+            modelBuilder.Entity("Coffer.Core.Lifecycle.LifecycleRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AfterDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("FolderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastOutcome")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastRun")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StorageClass")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FolderId");
+
+                    b.ToTable("LifecycleRules");
                 });
 
             modelBuilder.Entity("Coffer.Core.Persistence.ServerKey", b =>
@@ -414,6 +531,39 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.HasIndex("State");
 
                     b.ToTable("Thumbnails");
+                });
+
+            modelBuilder.Entity("Coffer.Core.Quotas.UploadReservation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Expires")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StoreKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Expires");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("StoreKey");
+
+                    b.ToTable("UploadReservations");
                 });
 
             modelBuilder.Entity("Coffer.Core.Shares.ItemGrant", b =>
@@ -583,6 +733,14 @@ namespace Coffer.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Coffer.Core.Lifecycle.LifecycleRule", b =>
+                {
+                    b.HasOne("Coffer.Core.Drive.Item", null)
+                        .WithMany()
+                        .HasForeignKey("FolderId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
             modelBuilder.Entity("Coffer.Core.Previews.Thumbnail", b =>
                 {
                     b.HasOne("Coffer.Core.Blobs.Blob", null)
@@ -593,6 +751,15 @@ namespace Coffer.Data.Migrations.Sqlite
                     b.HasOne("Coffer.Core.Drive.FileVersion", null)
                         .WithOne()
                         .HasForeignKey("Coffer.Core.Previews.Thumbnail", "VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Coffer.Core.Quotas.UploadReservation", b =>
+                {
+                    b.HasOne("Coffer.Core.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
