@@ -124,12 +124,16 @@ public sealed partial class S3BlobStore : IBlobStore, IDirectTransferStore, IMul
             {
                 var key = item.Key[_prefix.Length..];
                 if (BlobKey.IsValid(key)) // skip whatever else shares the bucket and prefix
-                    yield return new StoredObject(key, item.Size ?? 0);
+                    yield return new StoredObject(key, item.Size ?? 0, LastModified(item));
             }
             request.ContinuationToken = response.NextContinuationToken;
         }
         while (response.IsTruncated == true);
     }
+
+    /// <summary>An object's time as the store reports it; a store that reports none makes it look brand new, so nothing deletes it for age.</summary>
+    private static DateTimeOffset LastModified(S3Object item) =>
+        item.LastModified is { } modified ? AsUtc(modified) : DateTimeOffset.MaxValue;
 
     /// <summary>
     /// Lists at most one key under the prefix: one cheap request that fails when the endpoint is

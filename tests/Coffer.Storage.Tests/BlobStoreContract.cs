@@ -44,6 +44,16 @@ public abstract class BlobStoreContract : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// The listed time is when the blob was written, by the store's clock: allowed a few minutes of
+    /// skew from ours and the store's rounding (S3 keeps whole seconds), not a day or a default value.
+    /// </summary>
+    private static void AssertWrittenAround(DateTimeOffset before, DateTimeOffset listed)
+    {
+        var skew = TimeSpan.FromMinutes(5);
+        Assert.InRange(listed, before - skew, DateTimeOffset.UtcNow + skew);
+    }
+
     protected static string NewKey(Guid? owner = null) => BlobKey.For(owner ?? Guid.CreateVersion7(), Guid.CreateVersion7());
 
     protected static byte[] RandomBytes(int length)
@@ -113,6 +123,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
     [Fact]
     public async Task EmptyBlob_RoundTrips()
     {
+        var before = DateTimeOffset.UtcNow;
         var key = NewKey();
         await using (var writer = await Store.BeginWriteAsync(key, Ct))
             await writer.CompleteAsync(Ct);
@@ -120,7 +131,8 @@ public abstract class BlobStoreContract : IAsyncLifetime
         Assert.True(await Store.ExistsAsync(key, Ct));
         Assert.Empty(await ReadAllAsync(key));
         var listed = Assert.Single(await ListAsync(""));
-        Assert.Equal(new StoredObject(key, 0), listed);
+        Assert.Equal((key, 0L), (listed.Key, listed.Size));
+        AssertWrittenAround(before, listed.LastModified);
     }
 
     [Fact]
@@ -215,6 +227,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
         var a1 = NewKey(alice);
         var a2 = NewKey(alice);
         var b1 = NewKey(bob);
+        var before = DateTimeOffset.UtcNow;
         await WriteAsync(a1, RandomBytes(10));
         await WriteAsync(a2, RandomBytes(PartSize + 5));
         await WriteAsync(b1, RandomBytes(3));
@@ -222,9 +235,11 @@ public abstract class BlobStoreContract : IAsyncLifetime
         await using var pending = await Store.BeginWriteAsync(NewKey(alice), Ct);
         await WriteChunksAsync(pending, RandomBytes(PartSize + 100)); // far enough to have started a multipart upload
 
+        var listed = (await ListAsync($"u/{alice:N}/")).OrderBy(o => o.Key).ToList();
         Assert.Equal(
-            new[] { new StoredObject(a1, 10), new StoredObject(a2, PartSize + 5) }.OrderBy(o => o.Key),
-            (await ListAsync($"u/{alice:N}/")).OrderBy(o => o.Key));
+            new[] { (a1, 10L), (a2, (long)PartSize + 5) }.OrderBy(o => o.Item1),
+            listed.Select(o => (o.Key, o.Size)));
+        Assert.All(listed, o => AssertWrittenAround(before, o.LastModified));
         Assert.Equal(
             new[] { a1, a2, b1 }.Order(),
             (await ListAsync("")).Select(o => o.Key).Order());

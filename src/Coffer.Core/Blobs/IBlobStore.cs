@@ -40,5 +40,8 @@ public interface IBlobWriter : IAsyncDisposable
     Task CompleteAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A blob as the store sees it: its key and how many bytes it takes there.</summary>
-public sealed record StoredObject(string Key, long Size);
+/// <summary>
+/// A blob as the store sees it: its key, how many bytes it takes there, and when it was written
+/// (by the store's clock; garbage collection leaves objects younger than its grace period alone).
+/// </summary>
+public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);

@@ -67,16 +67,19 @@ public sealed partial class LocalBlobStore : IBlobStore
             if (!BlobKey.IsValid(key) || !key.StartsWith(prefix, StringComparison.Ordinal))
                 continue; // partial files, health probes
             long size;
+            DateTimeOffset modified;
             try
             {
-                size = new FileInfo(file).Length;
+                var info = new FileInfo(file);
+                size = info.Length;
+                modified = info.LastWriteTimeUtc; // the rename keeps the write's time: when the bytes were written
             }
             catch (FileNotFoundException)
             {
                 continue; // deleted while listing
             }
             await Task.Yield();
-            yield return new StoredObject(key, size);
+            yield return new StoredObject(key, size, modified);
         }
     }
 
