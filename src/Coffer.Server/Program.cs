@@ -34,6 +34,8 @@ if (KeyCommands.IsKeyCommand(args))
     return await KeyCommands.RunAsync(app, args);
 if (BackupCommands.IsBackupCommand(args))
     return await BackupCommands.RunAsync(app, args);
+if (FsckCommand.IsFsckCommand(args))
+    return await FsckCommand.RunAsync(app, args);
 return await app.RunCofferAsync();
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

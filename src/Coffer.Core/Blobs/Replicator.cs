@@ -154,7 +154,7 @@ public sealed partial class Replicator(
     private IQueryable<Blob> ThisObject(Blob blob) => db.Blobs.Where(b => b.Id == blob.Id && b.StoreKey == blob.StoreKey);
 
     /// <summary>How many bytes the blob takes in a store: its content, plus the seal's header and tags when sealed.</summary>
-    private static long StoredLength(Blob blob) =>
+    internal static long StoredLength(Blob blob) =>
         blob.KeyId is null ? blob.Size : SealedFormat.StoredLength(blob.Size, 1 << SealedFormat.DefaultSegmentLog2);
 
     private static TimeSpan Backoff(int attempts)
