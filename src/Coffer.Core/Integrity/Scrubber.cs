@@ -57,6 +57,8 @@ public sealed partial class Scrubber(
                 .Select(v => new { v.BlobId, v.Sha256 }).ToListAsync(cancellationToken);
             foreach (var blob in batch)
             {
+                if (maxBytes > 0 && tally.Bytes >= maxBytes)
+                    break;
                 await ScrubOneAsync(blob, hashes.FirstOrDefault(h => h.BlobId == blob.Id)?.Sha256, repair, tally, cancellationToken);
                 await renewLease();
             }
@@ -240,8 +242,8 @@ public sealed partial class Scrubber(
         var now = clock.GetUtcNow();
         await db.IntegrityFindings.Where(f => f.BlobId == blob.Id && f.Repaired == null && f.Problem != problem)
             .ExecuteDeleteAsync(cancellationToken); // it was missing, now it is corrupt (or the reverse): the newest says what is wrong
-        var finding = await db.IntegrityFindings.FirstOrDefaultAsync(
-            f => f.BlobId == blob.Id && f.Problem == problem && f.Repaired == null, cancellationToken);
+        var finding = await db.IntegrityFindings.Where(f => f.BlobId == blob.Id && f.Problem == problem && f.Repaired == null)
+            .OrderBy(f => f.Found).FirstOrDefaultAsync(cancellationToken);
         if (finding is null)
         {
             finding = new IntegrityFinding { Id = Guid.CreateVersion7(), BlobId = blob.Id, StoreKey = blob.StoreKey, Problem = problem, Detail = "", Found = now };
