@@ -54,6 +54,13 @@ public sealed class JobLeases(CofferDb db, InstanceName instance, TimeProvider c
             .ExecuteUpdateAsync(set => set.SetProperty(l => l.LastRun, now).SetProperty(l => l.LastOutcome, text), cancellationToken);
     }
 
+    /// <summary>Whether <paramref name="job"/> has never run, or its last run ended at least <paramref name="interval"/> ago.</summary>
+    public async Task<bool> IsDueAsync(string job, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var lastRun = await db.JobLeases.Where(l => l.Name == job).Select(l => l.LastRun).SingleOrDefaultAsync(cancellationToken);
+        return lastRun is not { } last || clock.GetUtcNow() - last >= interval;
+    }
+
     /// <summary>Lets another instance take the job at once (this one is stopping).</summary>
     public Task ReleaseAsync(string job, CancellationToken cancellationToken)
     {

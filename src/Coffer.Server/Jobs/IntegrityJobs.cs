@@ -14,6 +14,8 @@ internal sealed class GcJob(IServiceProvider services, IOptions<GcOptions> optio
 
     protected override bool Enabled => options.Value.IntervalHours > 0;
 
+    protected override bool RunsOnlyWhenDue => true;
+
     protected override async Task<string> RunOnceAsync(IServiceProvider scoped, Func<Task> renewLease, CancellationToken cancellationToken)
     {
         var report = await scoped.GetRequiredService<GarbageCollector>().CollectAsync(renewLease, cancellationToken);
@@ -36,6 +38,8 @@ internal sealed class ScrubJob(IServiceProvider services, IOptions<ScrubOptions>
     protected override TimeSpan Interval => TimeSpan.FromHours(options.Value.IntervalHours > 0 ? options.Value.IntervalHours : 1);
 
     protected override bool Enabled => options.Value.IntervalHours > 0;
+
+    protected override bool RunsOnlyWhenDue => true;
 
     protected override async Task<string> RunOnceAsync(IServiceProvider scoped, Func<Task> renewLease, CancellationToken cancellationToken)
     {

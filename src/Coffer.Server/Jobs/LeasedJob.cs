@@ -23,6 +23,17 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
     protected virtual bool Enabled => true;
 
     /// <summary>
+    /// True for long, periodic work (a scrub, lifecycle rules): a run happens only when the last
+    /// one, by whichever instance, ended at least <see cref="Interval"/> ago, so restarts and
+    /// rolling deploys do not repeat it. False (the default) also runs at each start, which jobs
+    /// that pick up after a configuration change (sealing existing files) need.
+    /// </summary>
+    protected virtual bool RunsOnlyWhenDue => false;
+
+    /// <summary>How often a job that runs only when due looks whether it is.</summary>
+    private static readonly TimeSpan DuePoll = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Long enough that a healthy holder renews in time (between runs, and between the items of a
     /// long run, however big one item is); short enough that another instance takes over soon after a crash.
     /// </summary>
@@ -39,7 +50,7 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
         _running = Enabled;
         if (!_running)
             return;
-        using var timer = new PeriodicTimer(Interval, Clock);
+        using var timer = new PeriodicTimer(RunsOnlyWhenDue && Interval > DuePoll ? DuePoll : Interval, Clock);
         do
         {
             await TryRunAsync(stoppingToken);
@@ -75,6 +86,8 @@ internal abstract partial class LeasedJob(IServiceProvider services, TimeProvide
         {
             await using var scope = Services.CreateAsyncScope();
             var leases = scope.ServiceProvider.GetRequiredService<JobLeases>();
+            if (RunsOnlyWhenDue && !await leases.IsDueAsync(Name, Interval, stoppingToken))
+                return;
             if (!await leases.TryTakeAsync(Name, LeaseDuration, stoppingToken))
                 return;
             var outcome = await RunOnceAsync(scope.ServiceProvider, () => RenewAsync(leases, stoppingToken), stoppingToken);

@@ -57,4 +57,22 @@ public sealed class JobLeasesTests
         Assert.True(await Instance(h, "a").TryTakeAsync("replication", TimeSpan.FromMinutes(1), Ct));
         Assert.True(await Instance(h, "b").TryTakeAsync("multipart-sweep", TimeSpan.FromMinutes(1), Ct));
     }
+
+    /// <summary>A long job that runs only when due: not again after a restart if another instance ran it lately.</summary>
+    [Fact]
+    public async Task IsDue_UntilTheLastRunOfAnyInstanceIsAnIntervalOld()
+    {
+        await using var h = await StartAsync();
+        var a = Instance(h, "a");
+        var b = Instance(h, "b");
+        Assert.True(await b.IsDueAsync("scrub", TimeSpan.FromHours(24), Ct)); // never ran
+
+        Assert.True(await a.TryTakeAsync("scrub", TimeSpan.FromMinutes(10), Ct));
+        await a.RecordRunAsync("scrub", "clean", Ct);
+        await a.ReleaseAsync("scrub", Ct);
+        h.Clock.Advance(TimeSpan.FromHours(23));
+        Assert.False(await b.IsDueAsync("scrub", TimeSpan.FromHours(24), Ct));
+        h.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.True(await b.IsDueAsync("scrub", TimeSpan.FromHours(24), Ct));
+    }
 }
