@@ -39,11 +39,13 @@ public sealed class StartupException(string message) : Exception(message);
 
 /// <summary>
 /// An upload that does not fit in its owner's storage quota (413). Carries the numbers, so the
-/// answer can say how much is free.
+/// answer can say how much is free; <paramref name="ownQuota"/> is false when the uploader writes
+/// into someone else's folder (shared with them), whose quota it is.
 /// </summary>
-public sealed class QuotaExceededException(long neededBytes, long quotaBytes, long usedBytes)
+public sealed class QuotaExceededException(long neededBytes, long quotaBytes, long usedBytes, bool ownQuota = true)
     : PayloadTooLargeException("Not enough storage space.",
-        $"This upload needs {ByteSize.Format(neededBytes)}; you have {ByteSize.Format(Math.Max(0, quotaBytes - usedBytes))} free of your {ByteSize.Format(quotaBytes)} quota.")
+        $"This upload needs {ByteSize.Format(neededBytes)}; " + (ownQuota ? "you have " : "the folder's owner has ")
+        + $"{ByteSize.Format(Math.Max(0, quotaBytes - usedBytes))} free of {(ownQuota ? "your" : "their")} {ByteSize.Format(quotaBytes)} quota.")
 {
     public long NeededBytes { get; } = neededBytes;
     public long QuotaBytes { get; } = quotaBytes;

@@ -68,7 +68,7 @@ public sealed partial class DirectTransfers(
             throw new ConflictException($"You have {MaxOpenUploads} unfinished direct uploads.", "Complete or cancel some of them first.");
         // The upload's row reserves its declared size against the folder owner's quota: checked now, before
         // the store is asked for anything, and again under the write lock as the row is added.
-        await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken);
+        await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken, userId);
 
         var partBytes = Math.Max(Math.Max(DefaultPartBytes, direct.MinPartBytes), RoundUp(DivideRoundingUp(bytes, MaxParts), PartGranularity));
         var partCount = (int)Math.Max(1, DivideRoundingUp(bytes, partBytes));
@@ -93,7 +93,7 @@ public sealed partial class DirectTransfers(
         try
         {
             await using var transaction = await db.BeginWriteAsync(cancellationToken);
-            await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken);
+            await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken, userId);
             db.DirectUploads.Add(upload);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);

@@ -98,7 +98,7 @@ public sealed partial class DriveService(
         try
         {
             var blob = await pipeline.StoreAsync(folder.OwnerId, content, limit, cancellationToken,
-                beforeWrite: async (key, ct) => reservation = await quotas.ReserveAsync(folder.OwnerId, declaredLength, key, ct));
+                beforeWrite: async (key, ct) => reservation = await quotas.ReserveAsync(folder.OwnerId, declaredLength, key, ct, userId));
             return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken, beforeCommit);
         }
         finally
@@ -255,7 +255,7 @@ public sealed partial class DriveService(
             }
             if (!folder.CanWrite)
                 throw ItemLookup.ReadOnly();
-            await quotas.EnsureRoomAsync(folder.Item.OwnerId, stored.Size, exceptStoreKey: stored.Key, cancellationToken);
+            await quotas.ChargeAsync(folder.Item.OwnerId, stored.Size, stored.Key, cancellationToken, userId);
             var now = clock.Now();
             var existing = await db.Items.SingleOrDefaultAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
             var targetName = name;

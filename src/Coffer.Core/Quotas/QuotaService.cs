@@ -46,12 +46,13 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
     /// is written, naming the blob key it writes; refuses (413) when the declared size does not fit.
     /// An undeclared size reserves nothing (the commit checks the real one) but still names the key.
     /// </summary>
-    public async Task<Guid> ReserveAsync(Guid ownerId, long? declaredBytes, string storeKey, CancellationToken cancellationToken)
+    /// <param name="uploaderId">Who uploads, when it may be someone other than the owner (for the refusal's wording).</param>
+    public async Task<Guid> ReserveAsync(Guid ownerId, long? declaredBytes, string storeKey, CancellationToken cancellationToken, Guid? uploaderId = null)
     {
         await using var transaction = await db.BeginWriteAsync(cancellationToken);
         var bytes = Math.Max(0, declaredBytes ?? 0);
         if (bytes > 0)
-            await EnsureRoomAsync(ownerId, bytes, exceptStoreKey: null, cancellationToken);
+            await EnsureRoomAsync(ownerId, bytes, exceptStoreKey: null, cancellationToken, uploaderId);
         var now = clock.Now();
         var reservation = new UploadReservation
         {
@@ -75,14 +76,26 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
     /// direct upload) does not count against it. Call it under the write lock, in the transaction
     /// that then stores what it checked, so no other commit can slip in between.
     /// </summary>
-    public async Task EnsureRoomAsync(Guid ownerId, long bytes, string? exceptStoreKey, CancellationToken cancellationToken)
+    public async Task EnsureRoomAsync(Guid ownerId, long bytes, string? exceptStoreKey, CancellationToken cancellationToken, Guid? uploaderId = null)
     {
         var usage = await UsageAsync(ownerId, exceptStoreKey, cancellationToken) ?? throw new NotFoundException();
         if (usage.QuotaBytes is { } quota && usage.UsedBytes + bytes > quota)
-            throw new QuotaExceededException(bytes, quota, usage.UsedBytes);
+            throw new QuotaExceededException(bytes, quota, usage.UsedBytes, ownQuota: uploaderId is null || uploaderId == ownerId);
     }
 
-    /// <summary>Ends a reservation (its upload committed or failed); never fails the request over it: an expired row is swept.</summary>
+    /// <summary>
+    /// At an upload's commit, under the write lock: refuses (413) when its real size does not fit,
+    /// else ends what held room for it (its reservation, or its direct upload) in the same
+    /// transaction as the file it becomes, so its bytes are never counted twice, nor not at all.
+    /// </summary>
+    public async Task ChargeAsync(Guid ownerId, long bytes, string storeKey, CancellationToken cancellationToken, Guid? uploaderId = null)
+    {
+        await EnsureRoomAsync(ownerId, bytes, storeKey, cancellationToken, uploaderId);
+        await db.UploadReservations.Where(r => r.StoreKey == storeKey).ExecuteDeleteAsync(cancellationToken);
+        await db.DirectUploads.Where(d => d.StoreKey == storeKey).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>Ends a reservation whose upload failed (a commit ends its own); never fails the request over it: an expired row is swept.</summary>
     public async Task ReleaseAsync(Guid reservationId)
     {
         try
