@@ -29,7 +29,7 @@ public sealed class QuotaTests(BrowserFixture browser, CofferServer server) : Br
         await Expect(Page.Locator("#storage meter")).ToHaveAttributeAsync("value", "4096");
 
         await Page.Locator("#file-input").SetInputFilesAsync(new FilePayload { Name = "b.bin", MimeType = "application/octet-stream", Buffer = new byte[8192] });
-        await Page.WaitForUploadsAsync();
+        await Expect(Page.Locator("#uploads-title")).ToHaveTextAsync("1 upload failed");
 
         await Expect(Page.ErrorToast("Not enough storage space. This upload needs 8 KB; you have 6 KB free of your 10 KB quota.")).ToBeVisibleAsync();
         await Expect(Page.Row("b.bin")).ToHaveCountAsync(0);
