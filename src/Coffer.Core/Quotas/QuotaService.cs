@@ -133,8 +133,10 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
         {
             UserId = u.Id,
             QuotaBytes = u.QuotaBytes,
-            Used = (db.FileVersions
-                        .Where(v => db.ItemsWithTrash.Any(i => i.Id == v.ItemId && i.OwnerId == u.Id))
+            // A join that starts from the owner's items, so each database walks the indexes down from them.
+            Used = (db.ItemsWithTrash
+                        .Where(i => i.OwnerId == u.Id)
+                        .Join(db.FileVersions, i => i.Id, v => v.ItemId, (i, v) => v)
                         .Select(v => new { v.BlobId, v.Blob.Size })
                         .Distinct()
                         .Sum(b => (long?)b.Size) ?? 0)
