@@ -41,6 +41,8 @@ public static class CoreServices
         services.AddScoped<Outbox>();
         services.AddScoped<Previews.Thumbnails>();
         services.AddScoped<ShareService>();
+        services.AddScoped<Quotas.QuotaService>();
+        services.AddScoped<UserAdministration>();
         return services;
     }
 

@@ -156,7 +156,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__TrustedProxies", "nginx", "Coffer:TrustedProxies")]
     [InlineData("Coffer__Backup__Provider", "Local", "Coffer:Backup:Directory")]
     [InlineData("Coffer__Backup__Provider", "S3", "Coffer:Backup:S3:Bucket")]
-    [InlineData("Coffer__Quota__DefaultBytes", "1000000", "Coffer:Quota:DefaultBytes")]
+    [InlineData("Coffer__Quota__DefaultBytes", "-1", "Coffer:Quota:DefaultBytes")]
     [InlineData("Coffer__Encryption__KeyProvider", "Environment", "Coffer__Encryption__Keys__")]
     [InlineData("Coffer__Encryption__KeyProvider", "Vault", "Coffer:Encryption:KeyProvider")]
     [InlineData("Coffer__Encryption__ActiveKeyId", "no such key", "Coffer:Encryption:ActiveKeyId")]

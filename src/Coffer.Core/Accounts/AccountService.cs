@@ -127,10 +127,6 @@ public sealed class AccountService(
         await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken)
         ?? throw new NotFoundException();
 
-    /// <summary>Bytes stored by the user: the current content of every file.</summary>
-    public Task<long> UsedBytesAsync(Guid userId, CancellationToken cancellationToken) =>
-        db.Items.Where(i => i.OwnerId == userId && i.Kind == ItemKind.File).SumAsync(i => i.Size, cancellationToken);
-
     private static ConflictException EmailTaken() =>
         new("An account with this email address already exists.", field: "email");
 }

@@ -34,13 +34,18 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
     /// <remarks>
     /// <paramref name="blobId"/> names the blob row the content will belong to (a new one by
     /// default); the data key is bound to it. The store key is always new, so re-sealing an existing
-    /// blob writes beside the old copy instead of over it.
+    /// blob writes beside the old copy instead of over it. <paramref name="beforeWrite"/>, when given,
+    /// learns that key before a byte is read or written (an upload reservation names it, so garbage
+    /// collection leaves the object alone while it is written), and may refuse the upload by throwing.
     /// </remarks>
-    public async Task<StoredBlob> StoreAsync(Guid ownerId, Stream source, long maxBytes, CancellationToken cancellationToken, Guid? blobId = null)
+    public async Task<StoredBlob> StoreAsync(Guid ownerId, Stream source, long maxBytes, CancellationToken cancellationToken, Guid? blobId = null,
+        Func<string, CancellationToken, Task>? beforeWrite = null)
     {
         var storeId = Guid.CreateVersion7();
         var key = BlobKey.For(ownerId, storeId);
         var id = blobId ?? storeId;
+        if (beforeWrite is not null)
+            await beforeWrite(key, cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {

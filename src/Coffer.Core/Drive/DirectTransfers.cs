@@ -23,6 +23,7 @@ public sealed partial class DirectTransfers(
     IBlobStore store,
     IOptions<EncryptionOptions> encryption,
     IOptions<LimitsOptions> limits,
+    Quotas.QuotaService quotas,
     TimeProvider clock,
     ILogger<DirectTransfers> logger)
 {
@@ -65,6 +66,9 @@ public sealed partial class DirectTransfers(
         var now = clock.GetUtcNow();
         if (await db.DirectUploads.CountAsync(u => u.OwnerId == userId && u.Expires > now, cancellationToken) >= MaxOpenUploads)
             throw new ConflictException($"You have {MaxOpenUploads} unfinished direct uploads.", "Complete or cancel some of them first.");
+        // The upload's row reserves its declared size against the folder owner's quota: checked now, before
+        // the store is asked for anything, and again under the write lock as the row is added.
+        await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken, userId);
 
         var partBytes = Math.Max(Math.Max(DefaultPartBytes, direct.MinPartBytes), RoundUp(DivideRoundingUp(bytes, MaxParts), PartGranularity));
         var partCount = (int)Math.Max(1, DivideRoundingUp(bytes, partBytes));
@@ -86,8 +90,20 @@ public sealed partial class DirectTransfers(
             Created = now,
             Expires = now + UploadLifetime,
         };
-        db.DirectUploads.Add(upload);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await db.BeginWriteAsync(cancellationToken);
+            await quotas.EnsureRoomAsync(folder.OwnerId, bytes, exceptStoreKey: null, cancellationToken, userId);
+            db.DirectUploads.Add(upload);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            await AbortQuietlyAsync(direct, upload);
+            throw;
+        }
         var urls = Enumerable.Range(1, partCount).Select(n => direct.PresignUploadPart(key, upload.StoreUploadId, n, upload.Expires)).ToList();
         return new DirectUploadTicket(upload.Id, partBytes, urls, upload.Expires);
     }
@@ -223,6 +239,22 @@ public sealed partial class DirectTransfers(
         await using var content = await store.OpenReadAsync(key, cancellationToken);
         return Convert.ToHexStringLower((await BlobPipeline.CopyHashingAsync(content, null, cancellationToken)).Sha256);
     }
+
+    /// <summary>Gives up a multipart upload whose row was never saved; one left behind is swept with the abandoned ones.</summary>
+    private async Task AbortQuietlyAsync(IDirectTransferStore direct, DirectUpload upload)
+    {
+        try
+        {
+            await direct.AbortMultipartUploadAsync(upload.StoreKey, upload.StoreUploadId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogNotAborted(ex, upload.StoreKey);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not abort the multipart upload of {BlobKey}; the hourly sweep aborts it later")]
+    private partial void LogNotAborted(Exception exception, string blobKey);
 
     /// <summary>Deletes the row if it is still there (a concurrent abort or completion may have gone first).</summary>
     private async Task ForgetAsync(DirectUpload upload) =>

@@ -1,5 +1,6 @@
 using Coffer.Core.Blobs;
 using Coffer.Core.Persistence;
+using Coffer.Core.Quotas;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public sealed partial class DriveService(
     IBlobStore store,
     IContentTypeMap contentTypes,
     IOptions<LimitsOptions> limits,
+    QuotaService quotas,
     TimeProvider clock,
     ILogger<DriveService> logger)
 {
@@ -91,8 +93,19 @@ public sealed partial class DriveService(
         if (conflict == ConflictMode.Fail && await lookup.NameTakenAsync(folder.Id, name, cancellationToken))
             throw NameTaken(name);
 
-        var blob = await pipeline.StoreAsync(folder.OwnerId, content, limit, cancellationToken); // charged to the folder's owner
-        return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken, beforeCommit);
+        // Charged to the folder's owner. The reservation (quota, and the key that garbage collection spares) is taken before the first byte.
+        Guid? reservation = null;
+        try
+        {
+            var blob = await pipeline.StoreAsync(folder.OwnerId, content, limit, cancellationToken,
+                beforeWrite: async (key, ct) => reservation = await quotas.ReserveAsync(folder.OwnerId, declaredLength, key, ct, userId));
+            return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken, beforeCommit);
+        }
+        finally
+        {
+            if (reservation is { } taken)
+                await quotas.ReleaseAsync(taken);
+        }
     }
 
     /// <summary>
@@ -242,6 +255,7 @@ public sealed partial class DriveService(
             }
             if (!folder.CanWrite)
                 throw ItemLookup.ReadOnly();
+            await quotas.ChargeAsync(folder.Item.OwnerId, stored.Size, stored.Key, cancellationToken, userId);
             var now = clock.Now();
             var existing = await db.Items.SingleOrDefaultAsync(i => i.ParentId == folderId && i.Name == name, cancellationToken);
             var targetName = name;

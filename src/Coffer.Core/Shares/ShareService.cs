@@ -319,15 +319,20 @@ public sealed class ShareService(
                     shareId = id,
                 }));
         }
-        catch
+        catch (Exception e)
         {
             await db.Shares.Where(s => s.Id == id && s.Uploads > 0)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.Uploads, s => s.Uploads - 1), CancellationToken.None);
+            if (e is QuotaExceededException)
+                throw OwnerOutOfSpace(); // the visitor learns nothing of the owner's storage
             throw;
         }
 
         return result.Item;
     }
+
+    private static PayloadTooLargeException OwnerOutOfSpace() =>
+        new("There is no room for this file.", "The person who asked for files is out of storage space; let them know.");
 
     public static bool HasPassword(Share share) => share.PasswordHash is not null;
 

@@ -24,6 +24,7 @@ public static class AdminEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/jobs", ListJobs);
         admin.MapIntegrityEndpoints();
+        admin.MapAdminUserEndpoints();
         return admin;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Coffer.Core.Accounts;
+using Coffer.Core.Quotas;
 using Coffer.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -45,11 +46,12 @@ public static class AuthEndpoints
         return TypedResults.Created($"/api/v1/tokens/{token.Info.Id}", new NewTokenDto(token.Info.Id, token.Info.Name, token.Secret));
     }
 
-    public static async Task<Ok<MeDto>> Me(ClaimsPrincipal principal, AccountService accounts, CancellationToken cancellationToken)
+    /// <summary>The caller's account; quotaBytes is the quota that applies (theirs or the default), null when unlimited.</summary>
+    public static async Task<Ok<MeDto>> Me(ClaimsPrincipal principal, AccountService accounts, QuotaService quotas, CancellationToken cancellationToken)
     {
         var user = await accounts.GetAsync(principal.UserId(), cancellationToken);
-        var used = await accounts.UsedBytesAsync(user.Id, cancellationToken);
-        return TypedResults.Ok(new MeDto(user.Id, user.Email, user.DisplayName, user.IsAdmin, user.QuotaBytes, used));
+        var usage = await quotas.UsageAsync(user.Id, cancellationToken);
+        return TypedResults.Ok(new MeDto(user.Id, user.Email, user.DisplayName, user.IsAdmin, usage.QuotaBytes, usage.UsedBytes));
     }
 
     public static async Task<Ok<TokenListDto>> ListTokens(ClaimsPrincipal principal, AccessTokenService tokens, CancellationToken cancellationToken)

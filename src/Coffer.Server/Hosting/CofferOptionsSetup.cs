@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Core.Crypto;
+using Coffer.Core.Quotas;
 using Coffer.Core.Shares;
 using Microsoft.Extensions.Options;
 
@@ -15,10 +16,8 @@ public static class CofferOptionsSetup
 
         services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateOnStart();
 
-        // Keys of the public contract whose features are not built yet: refuse what cannot be honoured.
-        services.AddOptions<PlannedFeatureOptions>().Bind(configuration.GetSection(PlannedFeatureOptions.Section))
-            .Validate(o => o.Quota.DefaultBytes == 0,
-                "Coffer:Quota:DefaultBytes: quotas are not available in this version yet; leave it 0.")
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
+            .Validate(o => o.DefaultBytes >= 0, "Coffer:Quota:DefaultBytes must be 0 (no quota) or a positive number of bytes.")
             .ValidateOnStart();
 
         services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.Section))
@@ -44,19 +43,6 @@ public static class CofferOptionsSetup
     /// <summary>A database other instances may use too (so per-instance key files would not do).</summary>
     private static bool SharedDatabase(IConfiguration configuration) =>
         string.Equals(configuration["Coffer:Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Settings API.md names for features still to come, read only to refuse them.</summary>
-    internal sealed class PlannedFeatureOptions
-    {
-        public const string Section = "Coffer";
-
-        public QuotaSettings Quota { get; set; } = new();
-
-        internal sealed class QuotaSettings
-        {
-            public long DefaultBytes { get; set; }
-        }
-    }
 
     /// <summary>The data directory must exist (it is created, owner-only) and be writable.</summary>
     private sealed class DataDirValidator : IValidateOptions<DataDirOptions>

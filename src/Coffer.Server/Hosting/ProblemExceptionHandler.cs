@@ -37,6 +37,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 "The key that protects this file is not available.", "An administrator has been told; see the server log.", null),
             _ => Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null, null),
         };
+        if (exception is QuotaExceededException quota)
+        {
+            problem.Extensions["quotaBytes"] = quota.QuotaBytes;
+            problem.Extensions["usedBytes"] = quota.UsedBytes;
+            problem.Extensions["freeBytes"] = quota.FreeBytes;
+        }
         if (problem.Status >= 500)
             LogUnhandled(exception, context.Request.Method, OriginalPath(context));
 

@@ -10,6 +10,7 @@ public static class JobServices
         services.AddHostedService<ReplicationJob>();
         services.AddHostedService<ThumbnailJob>();
         services.AddCofferIntegrity().AddHostedService<GcJob>().AddHostedService<ScrubJob>();
+        services.AddHostedService<ReservationSweepJob>();
         return services;
     }
 }

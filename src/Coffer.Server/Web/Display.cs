@@ -6,21 +6,8 @@ namespace Coffer.Server.Web;
 /// <summary>How items read on a page: their icon's kind, a human size, a date.</summary>
 public static class Display
 {
-    private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB", "PB"];
-
     /// <summary>"0 B", "512 B", "1.5 KB", "12 MB", "1.21 GB" (binary multiples, the way file managers show them).</summary>
-    public static string Size(long bytes)
-    {
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < Units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        var format = unit == 0 || value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##";
-        return value.ToString(format, CultureInfo.InvariantCulture) + " " + Units[unit];
-    }
+    public static string Size(long bytes) => Core.ByteSize.Format(bytes);
 
     /// <summary>The UTC fallback shown until the page's script renders the reader's local time.</summary>
     public static string Date(DateTimeOffset when) => when.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);

@@ -149,21 +149,6 @@ public sealed class AccountServiceTests
     }
 
     [Fact]
-    public async Task UsedBytesAsync_Files_SumsCurrentSizes()
-    {
-        await using var h = await StartAsync();
-        var alice = await h.RegisterAsync();
-        var bob = await h.RegisterAsync();
-        await h.UploadAsync(alice.Id, "a.bin", new byte[100]);
-        await h.UploadAsync(alice.Id, "b.bin", new byte[23]);
-        await h.UploadAsync(alice.Id, "a.bin", new byte[10], conflict: ConflictMode.Replace);
-        await h.UploadAsync(bob.Id, "c.bin", new byte[1000]);
-
-        await using var s = h.Scope();
-        Assert.Equal(33, await s.Accounts.UsedBytesAsync(alice.Id, Ct));
-    }
-
-    [Fact]
     public async Task RegisterAsync_DisplayNameWithControlCharacters_ThrowsInvalidInput()
     {
         await using var h = await StartAsync();

@@ -1,5 +1,6 @@
 using Coffer.Core.Accounts;
 using Coffer.Core.Drive;
+using Coffer.Core.Quotas;
 using Coffer.Server.Auth;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +12,7 @@ namespace Coffer.Server.Web.Pages;
 /// page; the script asks the "Rows" handler for the next ones as the reader scrolls, so a folder
 /// of 10,000 items opens as fast as one of ten. Sorting is a link (the order lives in the URL).
 /// </summary>
-public sealed class FilesModel(ItemLookup lookup, AccountService accounts, DirectTransfers direct) : PageModel
+public sealed class FilesModel(ItemLookup lookup, AccountService accounts, DirectTransfers direct, QuotaService quotas) : PageModel
 {
     /// <summary>The upload script sends files straight to the object store (see upload.js).</summary>
     public bool DirectUploads => direct.UploadsAvailable;
@@ -43,6 +44,7 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts, Direc
 
     /// <summary>Rows after the first page (the empty-folder message belongs to the first page only).</summary>
     public bool IsContinuation { get; private set; }
+    /// <summary>The caller's quota (their own or the default); null when unlimited.</summary>
     public long? QuotaBytes { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string? id, string? sort, string? order, CancellationToken cancellationToken)
@@ -60,9 +62,9 @@ public sealed class FilesModel(ItemLookup lookup, AccountService accounts, Direc
             SharedBy = await accounts.GetAsync(item.OwnerId, cancellationToken);
             SharedTop = reached.IsGrantRoot ? item : Ancestors[0];
         }
-        var user = await accounts.GetAsync(userId, cancellationToken);
-        UsedBytes = await accounts.UsedBytesAsync(userId, cancellationToken);
-        QuotaBytes = user.QuotaBytes;
+        var usage = await quotas.UsageAsync(userId, cancellationToken);
+        UsedBytes = usage.UsedBytes;
+        QuotaBytes = usage.QuotaBytes;
         return Page();
     }
 

@@ -1,15 +1,19 @@
 using Coffer.Core;
 using Coffer.Core.Accounts;
+using Coffer.Core.Quotas;
 using Coffer.Server.Auth;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Coffer.Server.Web.Pages;
 
 /// <summary>The account: storage used, password, and personal access tokens for API clients.</summary>
-public sealed class SettingsModel(AccountService accounts, AccessTokenService tokens) : FormPage
+public sealed class SettingsModel(AccountService accounts, AccessTokenService tokens, QuotaService quotas) : FormPage
 {
     public User Account { get; private set; } = null!;
     public long UsedBytes { get; private set; }
+
+    /// <summary>The quota that applies (their own or the default); null when unlimited.</summary>
+    public long? QuotaBytes { get; private set; }
     public IReadOnlyList<AccessTokenInfo> Tokens { get; private set; } = [];
 
     /// <summary>A token just created: its secret is on this one answer and nowhere else.</summary>
@@ -76,7 +80,9 @@ public sealed class SettingsModel(AccountService accounts, AccessTokenService to
     {
         var userId = User.UserId();
         Account = await accounts.GetAsync(userId, cancellationToken);
-        UsedBytes = await accounts.UsedBytesAsync(userId, cancellationToken);
+        var usage = await quotas.UsageAsync(userId, cancellationToken);
+        UsedBytes = usage.UsedBytes;
+        QuotaBytes = usage.QuotaBytes;
         Tokens = await tokens.ListAsync(userId, cancellationToken);
     }
 }

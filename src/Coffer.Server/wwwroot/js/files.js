@@ -205,7 +205,7 @@ async function refresh({ focusId } = {}) {
 async function updateStorage() {
   try {
     const me = await api('GET', '/me');
-    $('storage-text').textContent = `${formatSize(me.usedBytes)} used${me.quotaBytes ? ` of ${formatSize(me.quotaBytes)}` : ''}`;
+    $('storage-text').textContent = `${formatSize(me.usedBytes)}${me.quotaBytes ? ` of ${formatSize(me.quotaBytes)}` : ''} used`;
     document.querySelector('#storage meter')?.setAttribute('value', me.usedBytes);
   } catch { /* the list refresh reports problems */ }
 }
