@@ -41,14 +41,17 @@ public static class CoreServices
         services.AddScoped<Outbox>();
         services.AddScoped<Previews.Thumbnails>();
         services.AddScoped<ShareService>();
+        services.AddScoped<Lifecycle.LifecycleService>();
         return services;
     }
 
     /// <summary>Blobs as files under <c>{DataDir}/blobs</c>.</summary>
-    public static IServiceCollection AddLocalBlobStore(this IServiceCollection services)
+    /// <remarks><paramref name="coldDirectory"/> gives the directory of the COLD storage class (null: none).</remarks>
+    public static IServiceCollection AddLocalBlobStore(this IServiceCollection services, Func<IServiceProvider, string?>? coldDirectory = null)
     {
         services.AddSingleton(sp => new LocalBlobStore(
             Path.Combine(sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath, "blobs"),
+            coldDirectory?.Invoke(sp),
             sp.GetRequiredService<ILogger<LocalBlobStore>>()));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<LocalBlobStore>());
         return services;
