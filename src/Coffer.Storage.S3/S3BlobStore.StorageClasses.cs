@@ -37,10 +37,38 @@ public sealed partial class S3BlobStore : IStorageClassStore
         var head = await HeadAsync(objectKey, cancellationToken) ?? throw new BlobNotFoundException(key);
         if (ClassOf(head) == storageClass)
             return; // S3 refuses to copy an object onto itself without a change
-        if (head.ContentLength > SingleCopyLimit)
+        if (head.ContentLength == 0)
+            await RewriteEmptyAsync(objectKey, storageClass, cancellationToken); // no byte range to copy in parts
+        else if (head.ContentLength > SingleCopyLimit)
             await CopyInPartsAsync(objectKey, head, storageClass, cancellationToken);
         else
-            await CopyOnceAsync(key, objectKey, head, storageClass, cancellationToken);
+        {
+            try
+            {
+                await CopyOnceAsync(key, objectKey, head, storageClass, cancellationToken);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotImplemented)
+            {
+                // Ceph before 17 cannot CopyObject an encrypted object, but copies its ranges (UploadPartCopy) fine.
+                await CopyInPartsAsync(objectKey, head, storageClass, cancellationToken);
+            }
+        }
+    }
+
+    private async Task RewriteEmptyAsync(string objectKey, string storageClass, CancellationToken cancellationToken)
+    {
+        var response = await _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = objectKey,
+            InputStream = new MemoryStream([], writable: false),
+            ContentType = "application/octet-stream",
+            StorageClass = S3StorageClass.FindValue(storageClass),
+            ServerSideEncryptionMethod = _sse,
+            ServerSideEncryptionKeyManagementServiceKeyId = _kmsKeyId,
+        }, cancellationToken);
+        if (!EncryptionApplied(response.ServerSideEncryptionMethod))
+            throw EncryptionNotApplied();
     }
 
     public async Task<string> StorageClassOfAsync(string key, CancellationToken cancellationToken) =>

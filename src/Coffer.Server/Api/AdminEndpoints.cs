@@ -23,6 +23,7 @@ public static class AdminEndpoints
             .AddEndpointFilter(RequireAdmin)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/jobs", ListJobs);
+        admin.MapLifecycleEndpoints();
         return admin;
     }
 
