@@ -14,7 +14,8 @@ namespace Coffer.Server.Tests;
 /// Lifecycle rules through the admin API on the suite's stack: what a dry run lists is what a run
 /// does, a second run does nothing, scope and age hold, moved blobs read back identically (the
 /// local cold directory, or an S3 storage class checked with HeadObject), and only admins get in.
-/// Ages come from the test clock: files are written, then the clock moves on.
+/// Files are aged by moving their dates back in the database (Modified, and their blobs'
+/// Created): advancing the test clock by weeks would fire every job timer that often.
 /// </summary>
 public sealed class LifecycleTests
 {
@@ -57,6 +58,22 @@ public sealed class LifecycleTests
         return await query(scope.ServiceProvider.GetRequiredService<CofferDb>());
     }
 
+    /// <summary>Makes files look <paramref name="age"/> older: last modified, and their blobs written, that much earlier.</summary>
+    private static async Task AgeAsync(CofferApp app, TimeSpan age, params ItemDto[] files)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CofferDb>();
+        foreach (var file in files)
+        {
+            var id = Guid.Parse(file.Id);
+            var item = await db.Items.SingleAsync(i => i.Id == id, Ct);
+            item.Modified -= age;
+            foreach (var blob in await db.FileVersions.Where(v => v.ItemId == id).Select(v => v.Blob).ToListAsync(Ct))
+                blob.Created -= age;
+        }
+        await db.SaveChangesAsync(Ct);
+    }
+
     /// <summary>The blobs of a file's versions: store key and recorded class.</summary>
     private static Task<List<(string Key, string? Class)>> BlobsOfAsync(CofferApp app, string itemId) =>
         WithDbAsync(app, async db =>
@@ -94,8 +111,9 @@ public sealed class LifecycleTests
         var oldDeep = await admin.UploadAsync("deep.txt", "old below", sub.Id);
         var outside = await admin.UploadAsync("outside.txt", "old, outside the folder");
         var othersOld = await other.UploadAsync("theirs.txt", "another user's old file");
-        app.Clock.Advance(TimeSpan.FromDays(31));
+        await AgeAsync(app, TimeSpan.FromDays(31), oldTop, oldDeep, outside, othersOld);
         var fresh = await admin.UploadAsync("fresh.txt", "new", archive.Id);
+        await AgeAsync(app, TimeSpan.FromDays(29), fresh);
 
         var rule = await CreateRuleAsync(admin, new { name = "Archive after 30 days", folderId = archive.Id, action = "trash", afterDays = 30 });
         Assert.Equal("/Archive", rule.FolderPath);
@@ -151,9 +169,9 @@ public sealed class LifecycleTests
         var folder = await alice.CreateFolderAsync("Docs");
         var a = await admin.UploadAsync("a.txt", "admin's");
         var b = await alice.UploadAsync("b.txt", "alice's", folder.Id);
-        app.Clock.Advance(TimeSpan.FromDays(9));
-        var young = await alice.UploadAsync("young.txt", "nine days younger");
-        app.Clock.Advance(TimeSpan.FromDays(2)); // a and b: 11 days old; young: 2
+        var young = await alice.UploadAsync("young.txt", "younger");
+        await AgeAsync(app, TimeSpan.FromDays(11), a, b);
+        await AgeAsync(app, TimeSpan.FromDays(9), young);
 
         var rule = await CreateRuleAsync(admin, new { name = "purge", action = "deleteForever", afterDays = 10 });
         Assert.Null(rule.FolderId);
@@ -184,8 +202,9 @@ public sealed class LifecycleTests
         var big = await user.UploadAsync("big.bin", bigContent, media.Id);
         var small = await user.UploadAsync("small.bin", Bytes(1000, 2), media.Id);
         var elsewhere = await user.UploadAsync("elsewhere.bin", Bytes(500, 3));
-        app.Clock.Advance(TimeSpan.FromDays(61));
         var fresh = await user.UploadAsync("fresh.bin", Bytes(700, 4), media.Id);
+        await AgeAsync(app, TimeSpan.FromDays(61), big, small, elsewhere);
+        await AgeAsync(app, TimeSpan.FromDays(59), fresh);
         var colder = ColderClass(app);
 
         var rule = await CreateRuleAsync(admin, new
@@ -232,7 +251,7 @@ public sealed class LifecycleTests
         Assert.Equal(0, (await PostReportAsync(admin, rule.Id, "run")).Affected);
 
         // And back: a rule to the default class finds exactly the moved ones.
-        var back = await CreateRuleAsync(admin, new { name = "warm again", folderId = media.Id, action = "moveToStorageClass", afterDays = 1, storageClass = "STANDARD" });
+        var back = await CreateRuleAsync(admin, new { name = "warm again", folderId = media.Id, action = "moveToStorageClass", afterDays = 60, storageClass = "STANDARD" });
         var warmed = await PostReportAsync(admin, back.Id, "run");
         Assert.Equal(2, warmed.Affected);
         var bigBlob = (await BlobsOfAsync(app, big.Id)).Single();
@@ -320,7 +339,7 @@ public sealed class LifecycleTests
         var file = await user.UploadAsync("mine.txt", "x");
         // Disabled, so the lifecycle job (its timer ticks as the clock moves) leaves it alone too.
         var rule = await CreateRuleAsync(admin, new { name = "r", action = "deleteForever", afterDays = 1, enabled = false });
-        app.Clock.Advance(TimeSpan.FromDays(2));
+        await AgeAsync(app, TimeSpan.FromDays(2), file);
 
         foreach (var response in new[]
         {
@@ -351,7 +370,7 @@ public sealed class LifecycleTests
         var kept = await admin.UploadAsync("kept.txt", "old but its rule is off", keep.Id);
         var enabled = await CreateRuleAsync(admin, new { name = "purge root", ownerEmail = user.Email, path = "/", action = "deleteForever", afterDays = 3 });
         var disabled = await CreateRuleAsync(admin, new { name = "off", folderId = keep.Id, action = "deleteForever", afterDays = 3, enabled = false });
-        app.Clock.Advance(TimeSpan.FromDays(4)); // past the rules' age, and many job intervals
+        await AgeAsync(app, TimeSpan.FromDays(4), old, below, kept);
 
         JobDto? job = null;
         for (var i = 0; i < 100 && job?.LastOutcome?.Contains("purge root", StringComparison.Ordinal) != true; i++)
