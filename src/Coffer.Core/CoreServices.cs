@@ -43,14 +43,17 @@ public static class CoreServices
         services.AddScoped<ShareService>();
         services.AddScoped<Quotas.QuotaService>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<Lifecycle.LifecycleService>();
         return services;
     }
 
     /// <summary>Blobs as files under <c>{DataDir}/blobs</c>.</summary>
-    public static IServiceCollection AddLocalBlobStore(this IServiceCollection services)
+    /// <remarks><paramref name="coldDirectory"/> gives the directory of the COLD storage class (null: none).</remarks>
+    public static IServiceCollection AddLocalBlobStore(this IServiceCollection services, Func<IServiceProvider, string?>? coldDirectory = null)
     {
         services.AddSingleton(sp => new LocalBlobStore(
             Path.Combine(sp.GetRequiredService<IOptions<DataDirOptions>>().Value.FullPath, "blobs"),
+            coldDirectory?.Invoke(sp),
             sp.GetRequiredService<ILogger<LocalBlobStore>>()));
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<LocalBlobStore>());
         return services;

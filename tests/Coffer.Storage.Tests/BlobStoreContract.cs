@@ -354,4 +354,82 @@ public abstract class BlobStoreContract : IAsyncLifetime
 
     [Fact]
     public async Task CheckHealth_ReachableStore_Passes() => await Store.CheckHealthAsync(Ct);
+
+    /// <summary>A class other than the default one that the store under test offers (COLD, STANDARD_IA).</summary>
+    protected abstract string ColderClass { get; }
+
+    /// <summary>Where the store says (behind its own back) the blob is: its directory, or its object's class on a HEAD.</summary>
+    protected abstract Task<string> StoredClassAsync(string key);
+
+    [Fact]
+    public async Task MoveToAnotherStorageClass_SameBytesEverywhere_AndBackAgain()
+    {
+        var classes = Assert.IsAssignableFrom<IStorageClassStore>(Store);
+        Assert.True(classes.IsSupported(ColderClass));
+        Assert.True(classes.IsSupported(classes.DefaultStorageClass));
+        var key = NewKey();
+        var content = RandomBytes(2 * PartSize + 12345); // written in parts where the store has parts
+        await WriteAsync(key, content);
+        Assert.Equal(classes.DefaultStorageClass, await StoredClassAsync(key));
+
+        await classes.MoveAsync(key, ColderClass, Ct);
+
+        Assert.Equal(ColderClass, await StoredClassAsync(key));
+        Assert.Equal(ColderClass, await classes.StorageClassOfAsync(key, Ct));
+        Assert.Equal(content, await ReadAllAsync(key));
+        await using (var stream = await Store.OpenReadAsync(key, Ct))
+        {
+            stream.Seek(PartSize - 5, SeekOrigin.Begin); // a range across a part boundary
+            var range = new byte[100];
+            await stream.ReadExactlyAsync(range, Ct);
+            Assert.Equal(content.AsSpan(PartSize - 5, 100).ToArray(), range);
+        }
+        Assert.True(await Store.ExistsAsync(key, Ct));
+        var listed = Assert.Single(await ListAsync("")); // once, though it moved
+        Assert.Equal(key, listed.Key);
+        Assert.True(listed.Size >= content.Length);
+
+        await classes.MoveAsync(key, ColderClass, Ct); // already there: nothing to do
+        Assert.Equal(ColderClass, await StoredClassAsync(key));
+
+        await classes.MoveAsync(key, classes.DefaultStorageClass, Ct);
+        Assert.Equal(classes.DefaultStorageClass, await StoredClassAsync(key));
+        Assert.Equal(content, await ReadAllAsync(key));
+        Assert.Single(await ListAsync(""));
+        Assert.Empty(await LeftoversAsync());
+    }
+
+    [Fact]
+    public async Task MovedBlob_Deleted_IsGoneFromEveryClass()
+    {
+        var classes = (IStorageClassStore)Store;
+        var key = NewKey();
+        await WriteAsync(key, RandomBytes(1000));
+        await classes.MoveAsync(key, ColderClass, Ct);
+
+        await Store.DeleteAsync(key, Ct);
+
+        Assert.False(await Store.ExistsAsync(key, Ct));
+        Assert.Empty(await ListAsync(""));
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => Store.OpenReadAsync(key, Ct));
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => classes.MoveAsync(key, classes.DefaultStorageClass, Ct));
+    }
+
+    [Fact]
+    public async Task MoveEmptyBlob_StaysEmpty()
+    {
+        var classes = (IStorageClassStore)Store;
+        var key = NewKey();
+        await WriteAsync(key, []);
+        await classes.MoveAsync(key, ColderClass, Ct);
+        Assert.Equal(ColderClass, await StoredClassAsync(key));
+        Assert.Empty(await ReadAllAsync(key));
+    }
+
+    [Fact]
+    public async Task Move_MissingBlob_ThrowsBlobNotFound()
+    {
+        var classes = (IStorageClassStore)Store;
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => classes.MoveAsync(NewKey(), ColderClass, Ct));
+    }
 }

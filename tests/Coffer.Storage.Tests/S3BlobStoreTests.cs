@@ -329,6 +329,49 @@ public sealed class S3BlobStoreTests : IAsyncLifetime
         Assert.Equal(content, await presigned.Content.ReadAsByteArrayAsync(Ct));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StorageClassMove_SseKms_TheCopyIsEncryptedWithTheKeyToo(bool inParts)
+    {
+        var s3 = await NewStoreAsync(o =>
+        {
+            o.ServerSideEncryption = S3StorageOptions.Encryption.Kms;
+            o.KmsKeyId = S3TestStore.KmsKeyId;
+        });
+        if (inParts)
+        {
+            // Objects over 5 GiB are copied in parts; here the limit is lowered so 12 MiB takes three.
+            s3.Store.SingleCopyLimit = 5 * MiB;
+            s3.Store.CopyPartBytes = 5 * MiB;
+        }
+        var key = NewKey();
+        var content = RandomBytes(12 * MiB + 7);
+        await WriteAsync(s3.Store, key, content);
+
+        await s3.Store.MoveAsync(key, "STANDARD_IA", Ct);
+
+        var head = await s3.Client.GetObjectMetadataAsync(s3.Options.Bucket, s3.Options.Prefix + key, Ct);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
+        Assert.Equal(ServerSideEncryptionMethod.AWSKMS, head.ServerSideEncryptionMethod);
+        Assert.Equal(S3TestStore.KmsKeyId, head.ServerSideEncryptionKeyManagementServiceKeyId);
+        Assert.Equal(content.Length, head.ContentLength);
+        Assert.Equal(content, await ReadAllAsync(s3.Store, key));
+        Assert.Empty(await s3.UploadsAsync());
+    }
+
+    [Theory]
+    [InlineData("GLACIER")]
+    [InlineData("DEEP_ARCHIVE")]
+    [InlineData("COLD")]
+    [InlineData("standard_ia")]
+    public async Task StorageClass_NeedingARestoreOrUnknown_NotSupported(string storageClass)
+    {
+        var s3 = await NewStoreAsync();
+        Assert.False(s3.Store.IsSupported(storageClass));
+        await Assert.ThrowsAsync<ArgumentException>(() => s3.Store.MoveAsync(NewKey(), storageClass, Ct));
+    }
+
     [Fact]
     public async Task SseKms_UnknownKey_WriteFails_AndLeavesNothing()
     {

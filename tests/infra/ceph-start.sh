@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Minimal single-node Ceph Pacific (Debian 12 packages ceph-mon ceph-osd radosgw ceph-common):
 # 1 mon + 1 OSD + radosgw (beast) on 127.0.0.1, no mgr, no systemd, no cephadm. Run as root.
-# Creates a test user (S3_ACCESS_KEY/S3_SECRET_KEY) and the buckets named in S3_BUCKETS.
+# Creates a test user (S3_ACCESS_KEY/S3_SECRET_KEY) and the buckets named in S3_BUCKETS; the default
+# placement has the storage classes STANDARD and STANDARD_IA.
 # Stop with ceph-stop.sh (same CEPH_DIR).
 #
 # OSD_STORE: bluestore (default) keeps objects in a sparse file under CEPH_DIR, so a multi-GB
@@ -100,6 +101,16 @@ for i in $(seq 1 120); do
 done
 ceph "${C[@]}" osd stat | grep -q "1 up" || { echo "osd.0 did not come up" >&2; tail -30 "$D/log/osd.0.log" >&2; exit 1; }
 phase "osd up"
+# A second storage class on the default placement, so lifecycle rules that move objects to a colder
+# class (CopyObject with StorageClass) are tested for real: STANDARD_IA, in a data pool of its own.
+# Set before radosgw starts (it reads its placement at start); "user list" makes the default
+# zonegroup and zone as radosgw would on its first start (placement add alone does not).
+radosgw-admin "${C[@]}" -n client.admin user list >/dev/null
+radosgw-admin "${C[@]}" -n client.admin zonegroup placement add --rgw-zonegroup default \
+  --placement-id default-placement --storage-class STANDARD_IA >/dev/null
+radosgw-admin "${C[@]}" -n client.admin zone placement add --rgw-zone default \
+  --placement-id default-placement --storage-class STANDARD_IA --data-pool default.rgw.standard-ia.data >/dev/null
+phase "storage class STANDARD_IA added"
 radosgw "${C[@]}" -n client.rgw.a
 # wait for rgw to answer (it creates its pools on first start)
 for i in $(seq 1 240); do

@@ -108,6 +108,7 @@ public sealed partial class KeyMaintenance(CofferDb db, IKeyVault vault, IBlobSt
             blob.ReplicatedAt = null; // the sealed object is new: the backup needs it too
             blob.ReplicationDue = null;
             blob.ReplicationAttempts = 0;
+            blob.StorageClass = null; // written to the store's default class; a lifecycle rule moves it again
             await db.SaveChangesAsync(cancellationToken); // the row points at the sealed copy before the plaintext goes
             await Replicator.ShowReplicatedAsync(db, blob.Id, false, cancellationToken);
             sealedCopy = null;

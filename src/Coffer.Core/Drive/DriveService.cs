@@ -181,8 +181,13 @@ public sealed partial class DriveService(
     }
 
     /// <summary>Deletes an item; a folder goes with everything below it.</summary>
-    public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="permanent"/> is the agreed seam with the trash (issue 7): false will mean "to the
+    /// trash" once the trash lands; until then every delete is for good, whatever it says.
+    /// </remarks>
+    public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken, bool permanent = false)
     {
+        _ = permanent;
         List<string> blobKeys;
         await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {

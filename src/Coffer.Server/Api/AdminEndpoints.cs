@@ -25,6 +25,7 @@ public static class AdminEndpoints
         admin.MapGet("/jobs", ListJobs);
         admin.MapIntegrityEndpoints();
         admin.MapAdminUserEndpoints();
+        admin.MapLifecycleEndpoints();
         return admin;
     }
 

@@ -20,6 +20,22 @@ public sealed class StorageOptions
     public StorageProvider Provider { get; set; } = StorageProvider.Local;
 }
 
+/// <summary>
+/// The local store's settings (<c>Coffer:Storage:Local</c>): <see cref="ColdDirectory"/> is where
+/// lifecycle rules move blobs of class COLD, default <c>{DataDir}/blobs-cold</c>; point it at a
+/// cheaper disk. Blobs there are read in place, never copied back first.
+/// </summary>
+public sealed class LocalStorageOptions
+{
+    public const string Section = "Coffer:Storage:Local";
+
+    public string? ColdDirectory { get; set; }
+
+    /// <summary>The cold directory, absolute.</summary>
+    public string ColdPath(DataDirOptions dataDir) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(ColdDirectory) ? Path.Combine(dataDir.FullPath, "blobs-cold") : ColdDirectory);
+}
+
 public enum BackupProvider
 {
     None,
@@ -50,14 +66,18 @@ public static class StorageServices
         if (storage == StorageProvider.S3)
             services.AddS3BlobStore(configuration.GetSection(S3StorageOptions.Section), S3StorageOptions.Section);
         else
-            services.AddLocalBlobStore();
+        {
+            services.AddOptions<LocalStorageOptions>().Bind(configuration.GetSection(LocalStorageOptions.Section));
+            services.AddLocalBlobStore(sp => sp.GetRequiredService<IOptions<LocalStorageOptions>>().Value
+                .ColdPath(sp.GetRequiredService<IOptions<DataDirOptions>>().Value));
+        }
 
         var backup = ConfigurationChoice.Read(configuration, BackupOptions.Section + ":Provider", BackupProvider.None);
         services.AddOptions<BackupOptions>().Bind(configuration.GetSection(BackupOptions.Section))
             .Validate(o => o.Provider != BackupProvider.Local || !string.IsNullOrWhiteSpace(o.Directory),
                 "Coffer:Backup:Provider is Local: set Coffer:Backup:Directory to the backup directory (another disk than the data).")
-            .Validate<IOptions<DataDirOptions>, IOptions<StorageOptions>, IOptionsMonitor<S3StorageOptions>>(
-                (o, dataDir, primary, s3) => !OverlapsPrimary(o, dataDir.Value, primary.Value, s3),
+            .Validate<IOptions<DataDirOptions>, IOptions<StorageOptions>, IOptionsMonitor<S3StorageOptions>, IConfiguration>(
+                (o, dataDir, primary, s3, config) => !OverlapsPrimary(o, dataDir.Value, primary.Value, s3, config),
                 "Coffer:Backup points at the primary store (the same directory or bucket and prefix, or one inside the other): " +
                 "a backup there would overwrite the files it should protect. Give it another directory, bucket or prefix.")
             .ValidateOnStart();
@@ -84,10 +104,14 @@ public static class StorageServices
     }
 
     /// <summary>Whether the backup would write where the primary store keeps its blobs.</summary>
-    private static bool OverlapsPrimary(BackupOptions backup, DataDirOptions dataDir, StorageOptions primary, IOptionsMonitor<S3StorageOptions> s3)
+    private static bool OverlapsPrimary(BackupOptions backup, DataDirOptions dataDir, StorageOptions primary, IOptionsMonitor<S3StorageOptions> s3, IConfiguration configuration)
     {
         if (backup.Provider == BackupProvider.Local && primary.Provider == StorageProvider.Local && !string.IsNullOrWhiteSpace(backup.Directory))
-            return Nested(Path.GetFullPath(backup.Directory), Path.Combine(dataDir.FullPath, "blobs"));
+        {
+            var cold = (configuration.GetSection(LocalStorageOptions.Section).Get<LocalStorageOptions>() ?? new()).ColdPath(dataDir);
+            return Nested(Path.GetFullPath(backup.Directory), Path.Combine(dataDir.FullPath, "blobs"))
+                || Nested(Path.GetFullPath(backup.Directory), cold);
+        }
         if (backup.Provider == BackupProvider.S3 && primary.Provider == StorageProvider.S3)
         {
             var (a, b) = (s3.CurrentValue, s3.Get(BackupOptions.Section));

@@ -11,6 +11,9 @@ public static class JobServices
         services.AddHostedService<ThumbnailJob>();
         services.AddCofferIntegrity().AddHostedService<GcJob>().AddHostedService<ScrubJob>();
         services.AddHostedService<ReservationSweepJob>();
+        services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section)
+            .Validate(o => o.IntervalHours is >= 0 and <= 1000, "Coffer:Lifecycle:IntervalHours must be between 0 (off) and 1000.").ValidateOnStart();
+        services.AddHostedService<LifecycleJob>();
         return services;
     }
 }
