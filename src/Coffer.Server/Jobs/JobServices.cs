@@ -9,6 +9,7 @@ public static class JobServices
         services.AddHostedService<MultipartSweepJob>();
         services.AddHostedService<ReplicationJob>();
         services.AddHostedService<ThumbnailJob>();
+        services.AddHostedService<RetentionJob>();
         return services;
     }
 }
