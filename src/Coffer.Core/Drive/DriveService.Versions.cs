@@ -21,12 +21,20 @@ public sealed partial class DriveService
         Guid userId, string? id, CancellationToken cancellationToken)
     {
         var item = RequireFile((await lookup.ResolveAsync(userId, id, cancellationToken)).Item);
-        var rows = await db.FileVersions.AsNoTracking()
+        var versions = await db.FileVersions.AsNoTracking()
             .Where(v => v.ItemId == item.Id)
             .OrderByDescending(v => v.Created).ThenByDescending(v => v.Id)
-            .Select(v => new { Version = v, Creator = db.Users.Where(u => u.Id == v.CreatedBy).Select(u => new { u.Email, u.DisplayName }).FirstOrDefault() })
             .ToListAsync(cancellationToken);
-        return (item, rows.ConvertAll(r => new VersionEntry(r.Version, r.Version.Id == item.CurrentVersionId, r.Creator?.Email, r.Creator?.DisplayName)));
+        var creatorIds = versions.Select(v => v.CreatedBy).Distinct().ToList();
+        var creators = await db.Users.AsNoTracking()
+            .Where(u => creatorIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.Email, u.DisplayName })
+            .ToDictionaryAsync(u => u.Id, cancellationToken);
+        return (item, versions.ConvertAll(v =>
+        {
+            var creator = creators.GetValueOrDefault(v.CreatedBy);
+            return new VersionEntry(v, v.Id == item.CurrentVersionId, creator?.Email, creator?.DisplayName);
+        }));
     }
 
     /// <summary>

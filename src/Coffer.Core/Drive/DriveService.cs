@@ -127,10 +127,16 @@ public sealed partial class DriveService(
         return await OpenVersionAsync(item, item.CurrentVersionId!.Value, cancellationToken);
     }
 
-    /// <summary>Opens one version of a file for a user a signed URL acts for; their access is checked again now.</summary>
+    /// <summary>
+    /// Opens the content a signed URL (or a share) was made for, for the user it acts for; their
+    /// access is checked again now. Only while that content is still the file's current one: a
+    /// link to a file never hands out an earlier version after a replace.
+    /// </summary>
     public async Task<FileContent> OpenVersionAsync(Guid userId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
     {
         var item = await lookup.GetAsync(userId, itemId, cancellationToken);
+        if (item.CurrentVersionId != versionId)
+            throw VersionGone();
         return await OpenVersionAsync(item, versionId, cancellationToken);
     }
 
