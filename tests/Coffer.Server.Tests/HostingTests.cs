@@ -46,6 +46,8 @@ public sealed class HostingTests : IDisposable
         Assert.Contains("/api/v1/items/by-path", paths);
         Assert.Contains("/api/v1/auth/register", paths);
         Assert.Contains("/api/v1/items/{id}/download-url", paths);
+        Assert.Contains("/api/v1/items/{id}/versions/{versionId}/restore", paths);
+        Assert.Contains("/api/v1/trash/{id}/restore", paths);
     }
 
     [Fact]
