@@ -28,6 +28,7 @@ public static class CoreServices
         services.AddScoped<ItemLookup>();
         services.AddScoped<ItemSearch>();
         services.AddScoped<DriveService>();
+        services.AddScoped<TrashService>();
         services.AddScoped<DownloadLinks>();
         services.AddScoped<DirectTransfers>();
         services.AddScoped<Shares.GrantService>();

@@ -120,7 +120,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Page.SelectionBar().GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         var confirm = Page.GetByRole(AriaRole.Dialog, new() { Name = "Delete “final.txt”?" });
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
-        await Expect(Page.Toast("Deleted “final.txt”.")).ToBeVisibleAsync();
+        await Expect(Page.Toast("Moved “final.txt” to the trash.")).ToBeVisibleAsync();
         await Expect(Page.GetByText("This folder is empty")).ToBeVisibleAsync();
         Assert.Empty((await user.ChildrenAsync((await ByPathAsync(user, "/Archive")).Id)).Items);
     }
@@ -233,7 +233,7 @@ public sealed partial class FilesTests(BrowserFixture browser, CofferServer serv
         await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync(); // the safe choice first
         await Page.Keyboard.PressAsync("Tab");
         await Page.Keyboard.PressAsync("Enter");
-        await Expect(Page.Toast("Deleted 2 items.")).ToBeVisibleAsync();
+        await Expect(Page.Toast("Moved 2 items to the trash.")).ToBeVisibleAsync();
         await Expect(Page.Locator("#rows tr.item")).ToHaveCountAsync(1);
 
         await Page.Row("A folder").FocusAsync();

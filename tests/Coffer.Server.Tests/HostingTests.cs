@@ -46,6 +46,8 @@ public sealed class HostingTests : IDisposable
         Assert.Contains("/api/v1/items/by-path", paths);
         Assert.Contains("/api/v1/auth/register", paths);
         Assert.Contains("/api/v1/items/{id}/download-url", paths);
+        Assert.Contains("/api/v1/items/{id}/versions/{versionId}/restore", paths);
+        Assert.Contains("/api/v1/trash/{id}/restore", paths);
     }
 
     [Fact]
@@ -148,6 +150,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("Coffer__Limits__MaxUploadBytes", "ten", "Coffer:Limits:MaxUploadBytes")]
     [InlineData("Coffer__Shares__MaxExpiryDays", "0", "Coffer:Shares:MaxExpiryDays")]
     [InlineData("Coffer__Shares__MaxExpiryDays", "ten", "Coffer:Shares:MaxExpiryDays")]
+    [InlineData("Coffer__Versions__KeepLast", "-1", "Coffer:Versions:KeepLast")]
+    [InlineData("Coffer__Trash__RetentionDays", "-1", "Coffer:Trash:RetentionDays")]
     [InlineData("Coffer__Database__Provider", "Oracle", "Coffer:Database:Provider")]
     [InlineData("Coffer__Database__Provider", "Postgres", "Coffer:Database:Provider")]
     [InlineData("Coffer__Storage__Provider", "S3", "Coffer:Storage:S3:Bucket")]

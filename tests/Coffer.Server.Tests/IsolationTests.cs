@@ -64,6 +64,12 @@ public sealed class IsolationTests(IsolationTests.World world) : IClassFixture<I
         { "POST", "/api/v1/items/{folder}/uploads", """{"name":"intruder.bin","size":1}""" },
         { "GET", "/api/v1/items/{folder}/grants", null },
         { "POST", "/api/v1/items/{folder}/grants", """{"email":"bob@example.com","access":"read"}""" },
+        { "GET", "/api/v1/items/{file}/versions", null },
+        { "GET", "/api/v1/items/{file}/versions/{file}/content", null },
+        { "POST", "/api/v1/items/{file}/versions/{file}/restore", null },
+        { "DELETE", "/api/v1/items/{file}/versions/{file}", null },
+        { "POST", "/api/v1/trash/{file}/restore", null },
+        { "DELETE", "/api/v1/trash/{folder}", null },
     };
 
     [Theory]

@@ -174,7 +174,7 @@ public sealed class ItemApiTests : IDisposable
         Assert.Equal(9, replaced.Size);
         Assert.NotEqual(original.Sha256, replaced.Sha256);
         Assert.Equal("replaced!", await user.Client.GetStringAsync($"/api/v1/items/{original.Id}/content"));
-        Assert.Single(_app.StoredBlobs()); // the old content's blob is gone
+        Assert.Equal(2, _app.StoredBlobs().Count); // the old content stays as an earlier version
     }
 
     [Fact]
@@ -514,7 +514,7 @@ public sealed class ItemApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Delete_Folder_RemovesTheWholeSubtreeAndItsBlobs()
+    public async Task Delete_Permanent_RemovesTheWholeSubtreeAndItsBlobs()
     {
         var user = await _app.NewUserAsync();
         var a = await user.CreateFolderAsync("a");
@@ -523,7 +523,7 @@ public sealed class ItemApiTests : IDisposable
         var top = await user.UploadAsync("top.txt", "top", a.Id);
         var keep = await user.UploadAsync("keep.txt", "keep");
 
-        var response = await user.Client.DeleteAsync($"/api/v1/items/{a.Id}");
+        var response = await user.Client.DeleteAsync($"/api/v1/items/{a.Id}?permanent=true");
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         foreach (var id in new[] { a.Id, b.Id, deep.Id, top.Id })

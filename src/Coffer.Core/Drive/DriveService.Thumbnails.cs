@@ -25,10 +25,4 @@ public sealed partial class DriveService
             await db.Blobs.Where(b => blobIds.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
         return derived.ConvertAll(d => d.StoreKey);
     }
-
-    private async Task<List<string>> DeleteThumbnailsOfSubtreeAsync(List<Guid> itemIds, CancellationToken cancellationToken)
-    {
-        var versionIds = await db.FileVersions.Where(v => itemIds.Contains(v.ItemId)).Select(v => v.Id).ToListAsync(cancellationToken);
-        return await DeleteThumbnailsAsync(versionIds, cancellationToken);
-    }
 }

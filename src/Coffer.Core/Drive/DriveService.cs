@@ -1,4 +1,5 @@
 using Coffer.Core.Blobs;
+using Coffer.Core.Events;
 using Coffer.Core.Persistence;
 using Coffer.Core.Quotas;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,8 @@ public sealed record FileContent(Item Item, Stream Content);
 /// <summary>
 /// Changes to a user's files and folders. Metadata is the truth: a file appears only when its
 /// blob is complete and its metadata committed; deletes remove metadata first, blobs last.
+/// Replacing a file keeps its earlier content as versions (DriveService.Versions.cs); deleting
+/// moves to the trash unless asked to delete for good (DriveService.Trash.cs).
 /// </summary>
 public sealed partial class DriveService(
     CofferDb db,
@@ -37,6 +40,8 @@ public sealed partial class DriveService(
     IContentTypeMap contentTypes,
     IOptions<LimitsOptions> limits,
     QuotaService quotas,
+    IOptions<VersionOptions> versionOptions,
+    Outbox outbox,
     TimeProvider clock,
     ILogger<DriveService> logger)
 {
@@ -135,10 +140,16 @@ public sealed partial class DriveService(
         return await OpenVersionAsync(item, item.CurrentVersionId!.Value, cancellationToken);
     }
 
-    /// <summary>Opens one version of a file for a user a signed URL acts for; their access is checked again now.</summary>
+    /// <summary>
+    /// Opens the content a signed URL (or a share) was made for, for the user it acts for; their
+    /// access is checked again now. Only while that content is still the file's current one: a
+    /// link to a file never hands out an earlier version after a replace.
+    /// </summary>
     public async Task<FileContent> OpenVersionAsync(Guid userId, Guid itemId, Guid versionId, CancellationToken cancellationToken)
     {
         var item = await lookup.GetAsync(userId, itemId, cancellationToken);
+        if (item.CurrentVersionId != versionId)
+            throw VersionGone();
         return await OpenVersionAsync(item, versionId, cancellationToken);
     }
 
@@ -180,11 +191,11 @@ public sealed partial class DriveService(
         return item;
     }
 
-    /// <summary>Deletes an item; a folder goes with everything below it.</summary>
-    /// <remarks>
-    /// <paramref name="permanent"/> is the agreed seam with the trash (issue 7): false will mean "to the
-    /// trash" once the trash lands; until then every delete is for good, whatever it says.
-    /// </remarks>
+    /// <summary>
+    /// Deletes an item, a folder with everything below it: into its owner's trash, or with
+    /// <paramref name="permanent"/> for good (versions, thumbnails and blobs too). A grantee who
+    /// may change a shared folder may delete inside it; what they delete lands in the owner's trash.
+    /// </summary>
     public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken, bool permanent = false)
     {
         _ = permanent;
@@ -198,19 +209,28 @@ public sealed partial class DriveService(
                 throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
             await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
             var subtree = await SubtreeIdsAsync(item, cancellationToken);
-            var blobs = await db.FileVersions.AsNoTracking()
-                .Where(v => subtree.Contains(v.ItemId))
-                .Select(v => new { v.BlobId, v.Blob.StoreKey })
-                .ToListAsync(cancellationToken);
-            var blobIds = blobs.ConvertAll(b => b.BlobId);
-            var derivedKeys = await DeleteThumbnailsOfSubtreeAsync(subtree, cancellationToken);
-            await db.FileVersions.Where(v => subtree.Contains(v.ItemId)).ExecuteDeleteAsync(cancellationToken);
-            await db.Items.Where(i => subtree.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
-            await db.Blobs.Where(b => blobIds.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
+            if (!permanent)
+            {
+                await MoveToTrashAsync(userId, item, subtree, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            blobKeys = await DeleteSubtreeAsync(subtree, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            blobKeys = [.. blobs.ConvertAll(b => b.StoreKey), .. derivedKeys];
         }
         await DeleteBlobsQuietlyAsync(blobKeys);
+    }
+
+    /// <summary>
+    /// Removes these items (a whole subtree, live or trashed) with their versions and thumbnails,
+    /// in the caller's transaction; returns the store keys no row references any more, to delete after the commit.
+    /// </summary>
+    internal async Task<List<string>> DeleteSubtreeAsync(List<Guid> subtree, CancellationToken cancellationToken)
+    {
+        var versionIds = await db.FileVersions.Where(v => subtree.Contains(v.ItemId)).Select(v => v.Id).ToListAsync(cancellationToken);
+        var keys = await RemoveVersionsAsync(versionIds, cancellationToken);
+        await db.ItemsWithTrash.Where(i => subtree.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
+        return keys;
     }
 
     private async Task<FileContent> OpenVersionAsync(Item item, Guid versionId, CancellationToken cancellationToken)
@@ -309,27 +329,18 @@ public sealed partial class DriveService(
             item.ContentType = contentTypes.Resolve(targetName);
             item.Modified = now;
 
-            List<string> replacedKeys = [];
             if (existing is null)
-            {
-                db.Items.Add(item);
-            }
-            else
-            {
-                // Until versions are kept, replacing drops the old content: rows now, blobs after the commit.
-                var old = await db.FileVersions.Include(v => v.Blob).Where(v => v.ItemId == existing.Id).ToListAsync(cancellationToken);
-                db.FileVersions.RemoveRange(old);
-                db.Blobs.RemoveRange(old.Select(v => v.Blob));
-                replacedKeys = old.ConvertAll(v => v.Blob.StoreKey);
-                replacedKeys.AddRange(await DeleteThumbnailsAsync(old.ConvertAll(v => v.Id), cancellationToken));
-            }
+                db.Items.Add(item); // replacing keeps the earlier content as versions; the retention below prunes them
             db.FileVersions.Add(version);
             Previews.Thumbnails.QueueFor(db, item, version, now);
             beforeCommit?.Invoke(item);
 
+            List<string> prunedKeys = [];
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                if (existing is not null)
+                    prunedKeys = await PruneVersionsAsync(item, now, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException)
@@ -340,7 +351,7 @@ public sealed partial class DriveService(
                     continue;
                 throw new ConflictException("The name kept being taken by other uploads.", "Try the upload again.", "name");
             }
-            await DeleteBlobsQuietlyAsync(replacedKeys);
+            await DeleteBlobsQuietlyAsync(prunedKeys);
             return new UploadResult(item, existing is not null);
         }
     }

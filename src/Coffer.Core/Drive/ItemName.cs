@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Coffer.Core.Drive;
@@ -66,9 +67,14 @@ public static class ItemName
     /// stays within <see cref="MaxBytes"/>: the stem is shortened first, the extension only when
     /// it alone leaves no room.
     /// </summary>
-    public static string WithCounter(string name, int counter)
+    public static string WithCounter(string name, int counter) => WithSuffix(name, $" ({counter})");
+
+    /// <summary>"a (restored).txt", then "a (restored 2).txt"...: a trash entry put back where its name is taken meanwhile.</summary>
+    public static string Restored(string name, int attempt) =>
+        WithSuffix(name, attempt <= 1 ? " (restored)" : string.Create(CultureInfo.InvariantCulture, $" (restored {attempt})"));
+
+    private static string WithSuffix(string name, string suffix)
     {
-        var suffix = $" ({counter})";
         var dot = name.LastIndexOf('.');
         var (stem, extension) = dot > 0 ? (name[..dot], name[dot..]) : (name, "");
         var firstChar = stem[..(char.IsHighSurrogate(stem[0]) ? 2 : 1)];

@@ -106,7 +106,7 @@ public sealed class GrantService(CofferDb db, ItemLookup lookup, Outbox outbox, 
     public async Task<IReadOnlyList<SharedFolder>> SharedWithMeAsync(Guid callerId, CancellationToken cancellationToken)
     {
         var rows = await db.ItemGrants.AsNoTracking()
-            .Where(g => g.GranteeId == callerId)
+            .Where(g => g.GranteeId == callerId && db.Items.Any(i => i.Id == g.ItemId)) // a folder in the trash is not shared meanwhile
             .Join(db.Users, g => g.OwnerId, u => u.Id, (g, u) => new { Grant = g, u.Email, u.DisplayName })
             .ToListAsync(cancellationToken);
         var shared = new List<SharedFolder>();

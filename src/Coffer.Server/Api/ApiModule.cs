@@ -23,6 +23,7 @@ public static class ApiModule
         signedIn.MapItemEndpoints().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         signedIn.MapGrantEndpoints().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
         signedIn.MapShareEndpoints();
+        signedIn.MapTrashEndpoints().ProducesProblem(StatusCodes.Status409Conflict);
         signedIn.MapAdminEndpoints();
         endpoints.MapPublicShareEndpoints() // /s/{token}/...: outside /api/v1, the token is the credential
             .AddEndpointFilter(RefuseRepeatedQueryParameters);

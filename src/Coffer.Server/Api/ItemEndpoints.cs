@@ -27,6 +27,7 @@ public static class ItemEndpoints
         items.MapPost("/{id}/download-url", CreateDownloadUrl);
         items.MapDirectUploadEndpoints();
         items.MapPreviewEndpoints();
+        items.MapVersionEndpoints();
         return items;
     }
 
@@ -94,9 +95,10 @@ public static class ItemEndpoints
         return TypedResults.Ok(await DtoAsync(lookup, user.UserId(), item, cancellationToken));
     }
 
-    public static async Task<NoContent> Delete(string id, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken)
+    /// <summary>Into the owner's trash; <c>?permanent=true</c> deletes for good at once.</summary>
+    public static async Task<NoContent> Delete(string id, bool? permanent, ClaimsPrincipal user, DriveService drive, CancellationToken cancellationToken)
     {
-        await drive.DeleteAsync(user.UserId(), id, cancellationToken);
+        await drive.DeleteAsync(user.UserId(), id, cancellationToken, permanent == true);
         return TypedResults.NoContent();
     }
 

@@ -1,5 +1,6 @@
 using Coffer.Core;
 using Coffer.Core.Crypto;
+using Coffer.Core.Drive;
 using Coffer.Core.Quotas;
 using Coffer.Core.Shares;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,14 @@ public static class CofferOptionsSetup
 
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section))
             .Validate(o => o.MaxUploadBytes >= 0, "Coffer:Limits:MaxUploadBytes must be 0 (no limit) or a positive number of bytes.")
+            .ValidateOnStart();
+
+        services.AddOptions<VersionOptions>().Bind(configuration.GetSection(VersionOptions.Section))
+            .Validate(o => o.KeepLast >= 0, "Coffer:Versions:KeepLast must be 0 (no count limit) or the number of versions to keep per file.")
+            .Validate(o => o.KeepDays is >= 0 and <= 36_500, "Coffer:Versions:KeepDays must be between 0 (no age limit) and 36500 days.")
+            .ValidateOnStart();
+        services.AddOptions<TrashOptions>().Bind(configuration.GetSection(TrashOptions.Section))
+            .Validate(o => o.RetentionDays is >= 0 and <= 36_500, "Coffer:Trash:RetentionDays must be between 0 (never purge automatically) and 36500 days.")
             .ValidateOnStart();
 
         services.AddOptions<ShareOptions>().Bind(configuration.GetSection(ShareOptions.Section))

@@ -14,6 +14,7 @@ public static class JobServices
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section)
             .Validate(o => o.IntervalHours is >= 0 and <= 1000, "Coffer:Lifecycle:IntervalHours must be between 0 (off) and 1000.").ValidateOnStart();
         services.AddHostedService<LifecycleJob>();
+        services.AddHostedService<RetentionJob>();
         return services;
     }
 }

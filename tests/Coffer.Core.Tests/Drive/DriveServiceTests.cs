@@ -254,7 +254,7 @@ public sealed class DriveServiceTests
         Assert.Equal(4, doomedFiles.Count);
 
         await using (var s = h.Scope())
-            await s.Drive.DeleteAsync(user.Id, a.Id.ToString(), Ct);
+            await s.Drive.DeleteAsync(user.Id, a.Id.ToString(), Ct, permanent: true);
 
         Assert.All(doomedFiles, f => Assert.False(File.Exists(f)));
         Assert.Equal(keptFile, Assert.Single(h.BlobFiles()));
@@ -276,7 +276,7 @@ public sealed class DriveServiceTests
         var file = await h.UploadAsync(user.Id, "a.txt", "x"u8.ToArray());
 
         await using (var s = h.Scope())
-            await s.Drive.DeleteAsync(user.Id, file.Item.Id.ToString(), Ct);
+            await s.Drive.DeleteAsync(user.Id, file.Item.Id.ToString(), Ct, permanent: true);
 
         Assert.Empty(h.BlobFiles());
         await Assert.ThrowsAsync<NotFoundException>(() => h.GetAsync(user.Id, file.Item.Id.ToString()));

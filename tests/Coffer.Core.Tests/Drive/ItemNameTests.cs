@@ -161,6 +161,23 @@ public sealed class ItemNameTests
     public void WithCounter_Name_InsertsCounterBeforeExtension(string name, int counter, string expected) =>
         Assert.Equal(expected, ItemName.WithCounter(name, counter));
 
+    [Theory]
+    [InlineData("report.pdf", 1, "report (restored).pdf")]
+    [InlineData("report.pdf", 2, "report (restored 2).pdf")]
+    [InlineData("Photos", 1, "Photos (restored)")]
+    [InlineData(".bashrc", 3, ".bashrc (restored 3)")]
+    public void Restored_Name_InsertsTheMarkBeforeExtension(string name, int attempt, string expected) =>
+        Assert.Equal(expected, ItemName.Restored(name, attempt));
+
+    [Fact]
+    public void Restored_255ByteName_StaysAValidName()
+    {
+        var result = ItemName.Restored(new string('a', 251) + ".txt", 2);
+        Assert.EndsWith(" (restored 2).txt", result, StringComparison.Ordinal);
+        Assert.Equal(255, Encoding.UTF8.GetByteCount(result));
+        Assert.Equal(result, ItemName.Normalize(result));
+    }
+
     [Fact]
     public void WithCounter_255ByteName_ShortensStemKeepsExtension()
     {

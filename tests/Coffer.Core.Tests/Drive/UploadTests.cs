@@ -181,7 +181,7 @@ public sealed class UploadTests
     }
 
     [Fact]
-    public async Task UploadAsync_ConflictReplace_KeepsIdChangesContentDeletesOldBlob()
+    public async Task UploadAsync_ConflictReplace_KeepsIdChangesContentKeepsOldVersion()
     {
         await using var h = await StartAsync();
         var user = await h.RegisterAsync();
@@ -201,13 +201,14 @@ public sealed class UploadTests
         Assert.Equal(original.Item.Modified + TimeSpan.FromMinutes(5), stored.Modified);
         Assert.Equal("replacement"u8.ToArray(), await h.DownloadAsync(user.Id, original.Item.Id.ToString()));
 
-        var newKey = Assert.Single(await h.BlobKeysOfAsync(original.Item.Id));
-        Assert.NotEqual(oldKey, newKey);
-        Assert.False(File.Exists(h.BlobPath(oldKey)));
-        Assert.Equal(h.BlobPath(newKey), Assert.Single(h.BlobFiles()));
+        var keys = await h.BlobKeysOfAsync(original.Item.Id);
+        Assert.Equal(2, keys.Count);
+        Assert.Contains(oldKey, keys);
+        Assert.True(File.Exists(h.BlobPath(oldKey))); // the earlier content is kept as a version
+        Assert.Equal(keys.Select(h.BlobPath).Order(StringComparer.Ordinal), h.BlobFiles().Order(StringComparer.Ordinal));
         await using var db = h.OpenDb();
-        Assert.Equal(1, await db.Blobs.CountAsync(Ct));
-        Assert.Equal(1, await db.FileVersions.CountAsync(Ct));
+        Assert.Equal(2, await db.Blobs.CountAsync(Ct));
+        Assert.Equal(2, await db.FileVersions.CountAsync(Ct));
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class PageSecurityTests : IDisposable
     [InlineData("/files")]
     [InlineData("/settings")]
     [InlineData("/shared")]
+    [InlineData("/trash")]
     public async Task SignedInPage_HasThePagePolicy(string path)
     {
         await _browser.SignedUpAsync("pages@example.com");

@@ -325,9 +325,10 @@ async function remove() {
   if (!chosen.length) return;
   const folders = chosen.filter((i) => i.kind === 'folder').length;
   $('confirm-title').textContent = chosen.length === 1 ? `Delete ${quote(chosen[0].name)}?` : `Delete ${chosen.length} items?`;
-  $('confirm-text').textContent = (folders ? 'Folders are deleted with everything in them. ' : '') + 'This cannot be undone.';
+  $('confirm-text').textContent = (folders ? 'Folders go with everything in them. ' : '')
+    + (document.getElementById('files').dataset.access === 'owner' ? 'You can restore them from the trash.' : 'Their owner can restore them from the trash.');
   if (await ask($('confirm-dialog')) !== 'ok') return;
-  await runOnEach(chosen, (item) => api('DELETE', `/items/${item.id}`), (n) => `Deleted ${chosen.length === 1 ? quote(chosen[0].name) : plural(n, 'item')}.`);
+  await runOnEach(chosen, (item) => api('DELETE', `/items/${item.id}`), (n) => `Moved ${chosen.length === 1 ? quote(chosen[0].name) : plural(n, 'item')} to the trash.`);
 }
 
 /** Runs an action on each item, then one toast for the successes and one per failure, then a refresh. */
