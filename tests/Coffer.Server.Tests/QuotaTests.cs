@@ -153,7 +153,7 @@ public sealed class QuotaTests : IDisposable
     }
 
     [Fact]
-    public async Task Replace_CountsTheNewContent_WhileTheOldStillCounts()
+    public async Task Usage_CountsVersionsAndTrash_ARestoredVersionOnce_NothingAfterEmptying()
     {
         var user = await UserWithQuotaAsync(200);
         var file = await user.UploadAsync("a.bin", new byte[100]);
@@ -165,7 +165,20 @@ public sealed class QuotaTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
         var now = await user.Client.GetFromJsonAsync<ItemDto>($"/api/v1/items/{file.Id}", Ct);
         Assert.Equal(90, now!.Size);
-        Assert.True((await MeAsync(user)).UsedBytes >= 90); // the new content counts (and old versions, where kept)
+        Assert.Equal(190, (await MeAsync(user)).UsedBytes); // the new content and the kept old version
+
+        var versions = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/items/{file.Id}/versions", Ct);
+        var old = versions.GetProperty("versions").EnumerateArray().Single(v => !v.GetProperty("current").GetBoolean());
+        var restored = await user.Client.PostAsync($"/api/v1/items/{file.Id}/versions/{old.GetProperty("id").GetString()}/restore", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        Assert.Equal(190, (await MeAsync(user)).UsedBytes); // a restored version shares its blob: no new bytes
+
+        var deleted = await user.Client.DeleteAsync($"/api/v1/items/{file.Id}", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(190, (await MeAsync(user)).UsedBytes); // the trash counts
+        var emptied = await user.Client.DeleteAsync("/api/v1/trash", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, emptied.StatusCode);
+        Assert.Equal(0, (await MeAsync(user)).UsedBytes);
     }
 
     [Fact]
