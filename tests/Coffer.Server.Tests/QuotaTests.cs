@@ -353,6 +353,7 @@ public sealed class QuotaSettingsTests : IDisposable
     [InlineData("""{"versionKeepLast": -2}""", "versionKeepLast")]
     [InlineData("""{"versionKeepDays": -30}""", "versionKeepDays")]
     [InlineData("""{"versionKeepDays": 99999999999}""", "versionKeepDays")]
+    [InlineData("""{"versionKeepDays": 100000000}""", "versionKeepDays")]
     public async Task AdminPatch_ABadValue_Is400NamingTheField_AndChangesNothing(string json, string field)
     {
         var admin = await _app.NewUserAsync();

@@ -258,6 +258,9 @@ public sealed class TrashApiTests : IDisposable
         await GrantAsync(alice, team.Id, carol.Email, "readWrite");
 
         await Problem.AssertAsync(await bob.Client.DeleteAsync($"/api/v1/items/{file.Id}", Ct), HttpStatusCode.Forbidden);
+        // Only the owner deletes for good: what a grantee deletes, the owner can always get back.
+        await Problem.AssertAsync(await carol.Client.DeleteAsync($"/api/v1/items/{file.Id}?permanent=true", Ct), HttpStatusCode.Forbidden);
+        Assert.Equal("team", await alice.Client.GetStringAsync($"/api/v1/items/{file.Id}/content", Ct));
         await DeleteAsync(carol, file.Id);
 
         Assert.Empty(await TrashAsync(carol));

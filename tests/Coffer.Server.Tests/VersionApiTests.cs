@@ -160,7 +160,7 @@ public sealed class VersionApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Grantees_ReadOnlyMayListAndDownload_ReadWriteMayRestoreAndDelete()
+    public async Task Grantees_ReadOnlyMayListAndDownload_ReadWriteMayRestore_OnlyTheOwnerDeletes()
     {
         var alice = await _app.NewUserAsync();
         var bob = await _app.NewUserAsync();
@@ -181,14 +181,17 @@ public sealed class VersionApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
         Assert.Equal("readWrite", (await restored.Content.ReadFromJsonAsync<ItemDto>(Ct))!.Access);
         Assert.Equal("v1", await alice.Client.GetStringAsync($"/api/v1/items/{file.Id}/content", Ct));
-        Assert.Equal(HttpStatusCode.NoContent, (await carol.Client.DeleteAsync($"/api/v1/items/{file.Id}/versions/{versions[0].Id}", Ct)).StatusCode);
+        // Deleting history cannot be undone: the owner's alone (a grantee could otherwise overwrite a file and then erase its past).
+        await Problem.AssertAsync(await carol.Client.DeleteAsync($"/api/v1/items/{file.Id}/versions/{versions[0].Id}", Ct), HttpStatusCode.Forbidden);
+        Assert.Equal(3, (await VersionsAsync(alice, file.Id)).Versions.Count);
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.Client.DeleteAsync($"/api/v1/items/{file.Id}/versions/{versions[0].Id}", Ct)).StatusCode);
         Assert.Equal(2, (await VersionsAsync(alice, file.Id)).Versions.Count);
     }
 
     [Fact]
     public async Task Retention_KeepsTheNewestN_AndAUsersOwnLimitWins()
     {
-        using var app = new CofferApp(("Coffer:Versions:KeepLast", "3"));
+        using var app = new CofferApp(("Coffer:Versions:KeepLast", "3"), ("Coffer:Versions:KeepDays", "0"));
         var user = await app.NewUserAsync();
         var file = await user.UploadAsync("a.txt", "v1");
         for (var i = 2; i <= 5; i++)
@@ -218,31 +221,48 @@ public sealed class VersionApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Retention_TheJobPrunesVersionsOlderThanTheAgeLimit_NeverTheCurrentOne()
+    public async Task Retention_TheJobPrunesWhatNeitherLimitKeeps_NeverTheCurrentOne()
     {
-        using var app = new CofferApp(("Coffer:Versions:KeepDays", "1"));
+        // The newest 2 are kept whatever their age, and anything younger than a day whatever its rank.
+        using var app = new CofferApp(("Coffer:Versions:KeepLast", "2"), ("Coffer:Versions:KeepDays", "1"));
         var user = await app.NewUserAsync();
         var old = await user.UploadAsync("old.txt", "only version");
         var file = await user.UploadAsync("a.txt", "v1");
         await ReplaceAsync(user, "a.txt", "v2");
         app.Clock.Advance(TimeSpan.FromHours(12));
         await ReplaceAsync(user, "a.txt", "v3");
-        Assert.Equal(["v3", "v2", "v1"], await ContentsAsync(user, file.Id));
+        Assert.Equal(["v3", "v2", "v1"], await ContentsAsync(user, file.Id)); // v1 is third, but young
 
         app.Clock.Advance(TimeSpan.FromHours(13)); // v1 and v2 are 25 hours old now, v3 13 hours
-        await WaitUntilAsync(app, async () => (await VersionsAsync(user, file.Id)).Versions.Count == 1);
+        await WaitUntilAsync(app, async () => (await VersionsAsync(user, file.Id)).Versions.Count == 2);
 
-        Assert.Equal(["v3"], await ContentsAsync(user, file.Id));
+        Assert.Equal(["v3", "v2"], await ContentsAsync(user, file.Id)); // v2 is old, but among the newest 2
         Assert.Equal("only version", await user.Client.GetStringAsync($"/api/v1/items/{old.Id}/content", Ct));
-        Assert.Equal(2, app.StoredBlobs().Count);
+        Assert.Equal(3, app.StoredBlobs().Count);
         var outcome = await app.DbAsync(db => db.JobLeases.Where(l => l.Name == "retention").Select(l => l.LastOutcome).SingleAsync(Ct));
         Assert.Contains("version", outcome);
     }
 
     [Fact]
+    public async Task Retention_ALoweredCountLimit_IsAppliedByTheJob_WithoutANewVersion()
+    {
+        using var app = new CofferApp(("Coffer:Versions:KeepDays", "0"));
+        var user = await app.NewUserAsync();
+        var file = await user.UploadAsync("a.txt", "v1");
+        for (var i = 2; i <= 4; i++)
+            await ReplaceAsync(user, "a.txt", $"v{i}");
+        await app.DbAsync(db => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.VersionKeepLast, 2), Ct));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(61));
+        await WaitUntilAsync(app, async () => (await VersionsAsync(user, file.Id)).Versions.Count == 2);
+
+        Assert.Equal(["v4", "v3"], await ContentsAsync(user, file.Id));
+    }
+
+    [Fact]
     public async Task Retention_ReplaceAlsoPrunesByAge_UnlessTheAgeLimitIsZero()
     {
-        using var app = new CofferApp(("Coffer:Versions:KeepDays", "1"));
+        using var app = new CofferApp(("Coffer:Versions:KeepDays", "1"), ("Coffer:Versions:KeepLast", "0"));
         var user = await app.NewUserAsync();
         var file = await user.UploadAsync("a.txt", "v1");
         var other = await app.NewUserAsync();

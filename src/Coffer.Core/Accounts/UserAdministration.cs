@@ -38,6 +38,8 @@ public sealed class UserAdministration(CofferDb db, QuotaService quotas)
         NotNegative(change.QuotaBytes, "quotaBytes");
         NotNegative(change.VersionKeepLast, "versionKeepLast");
         NotNegative(change.VersionKeepDays, "versionKeepDays");
+        if (change.VersionKeepDays is { IsSet: true, Value: > MaxKeepDays })
+            throw new InvalidInputException($"versionKeepDays can be at most {MaxKeepDays} (a hundred years).", field: "versionKeepDays");
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancellationToken) ?? throw NoSuchUser();
         if (change.QuotaBytes.IsSet)
             user.QuotaBytes = change.QuotaBytes.Value;
@@ -55,6 +57,9 @@ public sealed class UserAdministration(CofferDb db, QuotaService quotas)
         if (setting is { IsSet: true, Value: { } value } && value.CompareTo(default) < 0)
             throw new InvalidInputException($"{field} cannot be negative.", $"Use 0 or more, or null for the server's default.", field);
     }
+
+    /// <summary>The same bound as <c>Coffer:Versions:KeepDays</c>: beyond it the age cut-off is not a date.</summary>
+    private const int MaxKeepDays = 36_500;
 
     private static NotFoundException NoSuchUser() => new("No such user.");
 }

@@ -36,16 +36,16 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
     /// default); the data key is bound to it. The store key is always new, so re-sealing an existing
     /// blob writes beside the old copy instead of over it. <paramref name="beforeWrite"/>, when given,
     /// learns that key before a byte is read or written (an upload reservation names it, so garbage
-    /// collection leaves the object alone while it is written), and may refuse the upload by throwing.
+    /// collection leaves the object alone while it is written), and may refuse the upload by throwing
+    /// or set a further limit (the free space of a quota) that the content must stay within.
     /// </remarks>
     public async Task<StoredBlob> StoreAsync(Guid ownerId, Stream source, long maxBytes, CancellationToken cancellationToken, Guid? blobId = null,
-        Func<string, CancellationToken, Task>? beforeWrite = null)
+        Func<string, CancellationToken, Task<WriteLimit?>>? beforeWrite = null)
     {
         var storeId = Guid.CreateVersion7();
         var key = BlobKey.For(ownerId, storeId);
         var id = blobId ?? storeId;
-        if (beforeWrite is not null)
-            await beforeWrite(key, cancellationToken);
+        var learned = beforeWrite is null ? null : await beforeWrite(key, cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
@@ -62,6 +62,8 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
                 size += read;
                 if (maxBytes > 0 && size > maxBytes)
                     throw TooLarge(maxBytes);
+                if (learned is not null && size > learned.MaxBytes)
+                    throw learned.Refuse(size);
                 sha256.AppendData(buffer, 0, read);
                 await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 if (read < ChunkBytes)
@@ -171,3 +173,9 @@ public sealed class BlobPipeline(IBlobStore store, IKeyVault keys, IOptions<Encr
     public static PayloadTooLargeException TooLarge(long maxBytes) =>
         new("The file is larger than this server accepts.", $"The largest file this server accepts is {maxBytes} bytes.");
 }
+
+/// <summary>
+/// A limit learned just before a blob is written (the free space left by a quota), and the
+/// refusal to throw, given the bytes received so far, when the content goes past it.
+/// </summary>
+public sealed record WriteLimit(long MaxBytes, Func<long, Exception> Refuse);

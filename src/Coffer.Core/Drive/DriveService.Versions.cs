@@ -111,7 +111,9 @@ public sealed partial class DriveService
         List<string> keys;
         await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {
-            var item = RequireFile((await lookup.ResolveForWriteAsync(userId, id, cancellationToken)).Item);
+            var reached = await lookup.ResolveForWriteAsync(userId, id, cancellationToken);
+            RequireOwnerToDestroy(reached);
+            var item = RequireFile(reached.Item);
             var versionGuid = ParseVersionId(versionId);
             if (!await db.FileVersions.AnyAsync(v => v.Id == versionGuid && v.ItemId == item.Id, cancellationToken))
                 throw VersionGone();
@@ -125,32 +127,38 @@ public sealed partial class DriveService
     }
 
     /// <summary>
-    /// Prunes, for every owner, the earlier versions older than their age limit, a batch per
-    /// transaction; returns how many went. The background retention job calls it.
+    /// Prunes, for every owner, the earlier versions their retention no longer keeps (<see cref="IsKept"/>):
+    /// those that aged out, and those a lowered limit leaves; returns how many went. The background retention job calls it.
     /// </summary>
-    public async Task<int> PruneAgedVersionsAsync(Func<Task> renewLease, CancellationToken cancellationToken)
+    public async Task<int> PruneByRetentionAsync(Func<Task> renewLease, CancellationToken cancellationToken)
     {
         var defaults = versionOptions.Value;
         var overrides = await db.Users.AsNoTracking()
-            .Where(u => u.VersionKeepDays != null)
-            .Select(u => new { u.Id, Days = u.VersionKeepDays!.Value })
+            .Where(u => u.VersionKeepDays != null || u.VersionKeepLast != null)
+            .Select(u => new { u.Id, u.VersionKeepLast, u.VersionKeepDays })
             .ToListAsync(cancellationToken);
         var now = clock.Now();
-        var pruned = 0;
         // The configured default for everyone without an override, then each override.
         var overridden = overrides.ConvertAll(o => o.Id);
-        pruned += await PruneOlderThanAsync(defaults.KeepDays, now, null, overridden, renewLease, cancellationToken);
+        var pruned = await PruneBeyondAsync(defaults.KeepLast, defaults.KeepDays, now, null, overridden, renewLease, cancellationToken);
         foreach (var owner in overrides)
-            pruned += await PruneOlderThanAsync(owner.Days, now, owner.Id, [], renewLease, cancellationToken);
+        {
+            pruned += await PruneBeyondAsync(owner.VersionKeepLast ?? defaults.KeepLast, owner.VersionKeepDays ?? defaults.KeepDays,
+                now, owner.Id, [], renewLease, cancellationToken);
+        }
         return pruned;
     }
 
-    private async Task<int> PruneOlderThanAsync(
-        int days, DateTimeOffset now, Guid? ownerId, List<Guid> exceptOwners, Func<Task> renewLease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Prunes the earlier versions that neither limit keeps (<see cref="IsKept"/>): beyond each file's
+    /// newest <paramref name="keepLast"/> and older than <paramref name="keepDays"/>, a batch per transaction.
+    /// </summary>
+    private async Task<int> PruneBeyondAsync(int keepLast, int keepDays, DateTimeOffset now, Guid? ownerId, List<Guid> exceptOwners,
+        Func<Task> renewLease, CancellationToken cancellationToken)
     {
-        if (days <= 0)
+        if (keepLast <= 0 && keepDays <= 0)
             return 0;
-        var cutoff = now.AddDays(-days);
+        var cutoff = keepDays > 0 ? now.AddDays(-keepDays) : DateTimeOffset.MaxValue;
         var pruned = 0;
         while (true)
         {
@@ -163,6 +171,8 @@ public sealed partial class DriveService
                     : db.ItemsWithTrash.Where(i => !exceptOwners.Contains(i.OwnerId));
                 var batch = await db.FileVersions
                     .Where(v => v.Created < cutoff && owned.Any(i => i.Id == v.ItemId && i.CurrentVersionId != v.Id))
+                    .Where(v => keepLast <= 0 || db.FileVersions.Count(newer => newer.ItemId == v.ItemId
+                        && (newer.Created > v.Created || (newer.Created == v.Created && newer.Id.CompareTo(v.Id) > 0))) >= keepLast)
                     .OrderBy(v => v.Created)
                     .Select(v => v.Id)
                     .Take(PruneBatchSize)
@@ -180,6 +190,17 @@ public sealed partial class DriveService
     }
 
     /// <summary>
+    /// The retention rule, in one place: an earlier version is kept while it is among its file's
+    /// newest <paramref name="keepLast"/> OR younger than <paramref name="keepDays"/> (a limit of 0
+    /// does not apply; with both 0 every version is kept). So "the last 25" always leaves a file
+    /// that changes rarely some history, and "30 days" keeps every change of the last month.
+    /// </summary>
+    private static bool IsKept(int index, DateTimeOffset created, int keepLast, int keepDays, DateTimeOffset now) =>
+        (keepLast <= 0 && keepDays <= 0)
+        || (keepLast > 0 && index < keepLast)
+        || (keepDays > 0 && created >= now.AddDays(-keepDays));
+
+    /// <summary>
     /// Applies the owner's retention to one file right after it got a new current version (in the
     /// caller's transaction, after its save); returns the store keys to delete once that commits.
     /// </summary>
@@ -193,9 +214,8 @@ public sealed partial class DriveService
             .OrderByDescending(v => v.Created).ThenByDescending(v => v.Id)
             .Select(v => new { v.Id, v.Created })
             .ToListAsync(cancellationToken);
-        var cutoff = keepDays > 0 ? now.AddDays(-keepDays) : DateTimeOffset.MinValue;
         var doomed = versions
-            .Where((v, index) => v.Id != item.CurrentVersionId && ((keepLast > 0 && index >= keepLast) || v.Created < cutoff))
+            .Where((v, index) => v.Id != item.CurrentVersionId && !IsKept(index, v.Created, keepLast, keepDays, now))
             .Select(v => v.Id)
             .ToList();
         return await RemoveVersionsAsync(doomed, cancellationToken);

@@ -103,7 +103,12 @@ public sealed partial class DriveService(
         try
         {
             var blob = await pipeline.StoreAsync(folder.OwnerId, content, limit, cancellationToken,
-                beforeWrite: async (key, ct) => reservation = await quotas.ReserveAsync(folder.OwnerId, declaredLength, key, ct, userId));
+                beforeWrite: async (key, ct) =>
+                {
+                    var (id, freeSpace) = await quotas.ReserveAsync(folder.OwnerId, declaredLength, key, ct, userId);
+                    reservation = id;
+                    return freeSpace; // an undeclared size stops at the free space, not at the commit
+                });
             return await CommitAsync(userId, folder.Id, name, blob, conflict, cancellationToken, beforeCommit);
         }
         finally
@@ -194,11 +199,14 @@ public sealed partial class DriveService(
     /// <summary>
     /// Deletes an item, a folder with everything below it: into its owner's trash, or with
     /// <paramref name="permanent"/> for good (versions, thumbnails and blobs too). A grantee who
-    /// may change a shared folder may delete inside it; what they delete lands in the owner's trash.
+    /// may change a shared folder may delete inside it; what they delete lands in the owner's trash
+    /// (only the owner deletes for good).
     /// </summary>
-    public async Task DeleteAsync(Guid userId, string? id, CancellationToken cancellationToken, bool permanent = false)
+    /// <param name="onlyIf">Checked under the write lock: when it no longer holds (a lifecycle rule's
+    /// file was changed or moved since it was selected), nothing is deleted and the answer is false.</param>
+    public async Task<bool> DeleteAsync(
+        Guid userId, string? id, CancellationToken cancellationToken, bool permanent = false, Func<Item, bool>? onlyIf = null)
     {
-        _ = permanent;
         List<string> blobKeys;
         await using (var transaction = await db.BeginWriteAsync(cancellationToken))
         {
@@ -208,17 +216,33 @@ public sealed partial class DriveService(
             if (item.IsRoot)
                 throw new InvalidInputException("The root folder cannot be deleted.", field: "id");
             await RefuseSharedFolderItselfAsync(userId, reached, cancellationToken);
+            if (permanent)
+                RequireOwnerToDestroy(reached);
+            if (onlyIf is not null && !onlyIf(item))
+                return false;
             var subtree = await SubtreeIdsAsync(item, cancellationToken);
             if (!permanent)
             {
                 await MoveToTrashAsync(userId, item, subtree, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                return;
+                return true;
             }
             blobKeys = await DeleteSubtreeAsync(subtree, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         await DeleteBlobsQuietlyAsync(blobKeys);
+        return true;
+    }
+
+    /// <summary>
+    /// What cannot be undone (a delete that skips the trash, deleting an earlier version) is the
+    /// owner's alone: someone a folder is shared with can change it, and the owner can always undo that.
+    /// </summary>
+    private static void RequireOwnerToDestroy(ReachedItem reached)
+    {
+        if (!reached.IsOwner)
+            throw new ForbiddenException("Only the owner can delete this for good.",
+                "What you delete in a folder shared with you goes to its owner's trash, and earlier versions stay with the owner.");
     }
 
     /// <summary>

@@ -138,11 +138,13 @@ public sealed partial class GarbageCollector(
     /// </summary>
     internal static async Task<List<string>> UnnamedAsync(CofferDb db, IReadOnlyCollection<string> keys, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Uploads in flight first, blob rows last: a commit turns the one into the other in one
+        // transaction, so whichever side of it these reads fall on, they see the key named.
         var named = new HashSet<string>(StringComparer.Ordinal);
-        named.UnionWith(await db.Blobs.Where(b => keys.Contains(b.StoreKey)).Select(b => b.StoreKey).ToListAsync(cancellationToken));
         named.UnionWith(await db.UploadReservations.Where(r => r.StoreKey != null && keys.Contains(r.StoreKey) && r.Expires > now)
             .Select(r => r.StoreKey!).ToListAsync(cancellationToken));
         named.UnionWith(await db.DirectUploads.Where(d => keys.Contains(d.StoreKey)).Select(d => d.StoreKey).ToListAsync(cancellationToken));
+        named.UnionWith(await db.Blobs.Where(b => keys.Contains(b.StoreKey)).Select(b => b.StoreKey).ToListAsync(cancellationToken));
         return keys.Where(k => !named.Contains(k)).ToList();
     }
 

@@ -222,6 +222,9 @@ public sealed partial class Scrubber(
         var again = await CheckAsync(pipeline, blob, sha256, cancellationToken);
         if (again.Problem is not null)
             return (false, $"not repaired: it is still wrong after the copy ({again.Detail})");
+        // The copy landed in the store's default class (hot directory, S3 STANDARD): say so, so lifecycle rules move it again.
+        await db.Blobs.Where(b => b.Id == blob.Id && b.StoreKey == blob.StoreKey)
+            .ExecuteUpdateAsync(set => set.SetProperty(b => b.StorageClass, (string?)null), cancellationToken);
         LogRepaired(blob.StoreKey);
         return (true, "repaired from the backup store");
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Coffer.Core.Accounts;
@@ -220,8 +219,8 @@ public sealed partial class LifecycleService(
             {
                 foreach (var blob in batch)
                 {
-                    if (sample.Count < SampleSize)
-                        sample.Add(await SampleOfBlobAsync(blob, owners, cancellationToken));
+                    if (sample.Count < SampleSize && await SampleOfBlobAsync(blob, owners, cancellationToken) is { } blobEntry)
+                        sample.Add(blobEntry);
                     if (act && !await MoveAsync(classes, blob, target, stored, cancellationToken))
                     {
                         missing++;
@@ -233,7 +232,7 @@ public sealed partial class LifecycleService(
                     await renewLease();
             }
             var verb = act ? "moved" : "would move";
-            var outcome = $"{verb} {count} blob{Plural(count)} ({FormatBytes(bytes)}) to {target}";
+            var outcome = $"{verb} {count} blob{Plural(count)} ({ByteSize.Format(bytes)}) to {target}";
             if (missing > 0)
                 outcome += $"; {missing} blob{Plural(missing)} changed or missing meanwhile, left as they are";
             return new LifecycleReport(rule, !act, count, bytes, sample, outcome);
@@ -250,8 +249,14 @@ public sealed partial class LifecycleService(
                 {
                     try
                     {
-                        // As the owner: the same delete (and checks, and events) as theirs.
-                        await drive.DeleteAsync(file.OwnerId, file.Id.ToString(), cancellationToken, permanent);
+                        // As the owner: the same delete (and checks, and events) as theirs, if the file
+                        // is still as selected (not changed since, nor moved out of the rule's folder).
+                        if (!await drive.DeleteAsync(file.OwnerId, file.Id.ToString(), cancellationToken, permanent,
+                                onlyIf: now => now.Modified < cutoff && now.ParentId == file.ParentId))
+                        {
+                            gone++;
+                            continue;
+                        }
                     }
                     catch (NotFoundException)
                     {
@@ -267,7 +272,7 @@ public sealed partial class LifecycleService(
             if (act && renewLease is not null)
                 await renewLease();
         }
-        var what = $"{count} file{Plural(count)} ({FormatBytes(bytes)})";
+        var what = $"{count} file{Plural(count)} ({ByteSize.Format(bytes)})";
         var result = (act, permanent) switch
         {
             (true, false) => $"moved {what} to the trash",
@@ -314,7 +319,7 @@ public sealed partial class LifecycleService(
     private IStorageClassStore ClassStore() =>
         store as IStorageClassStore ?? throw new InvalidInputException("The configured store has no storage classes.", field: "storageClass");
 
-    private sealed record FileCandidate(Guid Id, Guid OwnerId, long Size, DateTimeOffset Modified);
+    private sealed record FileCandidate(Guid Id, Guid OwnerId, Guid? ParentId, long Size, DateTimeOffset Modified);
 
     private sealed record BlobCandidate(Guid Id, string StoreKey, long Size, DateTimeOffset Created, string? StorageClass);
 
@@ -331,7 +336,7 @@ public sealed partial class LifecycleService(
             {
                 var page = after is { } last ? inScope.Where(i => i.Id.CompareTo(last) > 0) : inScope;
                 var batch = await page.OrderBy(i => i.Id).Take(BatchSize)
-                    .Select(i => new FileCandidate(i.Id, i.OwnerId, i.Size, i.Modified))
+                    .Select(i => new FileCandidate(i.Id, i.OwnerId, i.ParentId, i.Size, i.Modified))
                     .ToListAsync(cancellationToken);
                 if (batch.Count == 0)
                     break;
@@ -408,18 +413,25 @@ public sealed partial class LifecycleService(
             yield return [.. chunk];
     }
 
-    private async Task<LifecycleSampleEntry> SampleOfFileAsync(FileCandidate file, Dictionary<Guid, string> owners, CancellationToken cancellationToken)
+    /// <summary>The sample's line for a file; null when it was deleted since its batch was read.</summary>
+    private async Task<LifecycleSampleEntry?> SampleOfFileAsync(FileCandidate file, Dictionary<Guid, string> owners, CancellationToken cancellationToken)
     {
-        var item = await db.ItemsWithTrash.AsNoTracking().SingleAsync(i => i.Id == file.Id, cancellationToken);
+        var item = await db.ItemsWithTrash.AsNoTracking().SingleOrDefaultAsync(i => i.Id == file.Id, cancellationToken);
+        if (item is null)
+            return null;
         return new LifecycleSampleEntry(file.Id, await lookup.PathOfAsync(item, cancellationToken),
             await OwnerAsync(file.OwnerId, owners, cancellationToken), file.Size, file.Modified, null);
     }
 
-    private async Task<LifecycleSampleEntry> SampleOfBlobAsync(BlobCandidate blob, Dictionary<Guid, string> owners, CancellationToken cancellationToken)
+    /// <summary>The sample's line for a blob (named by its oldest version's file); null when that went since its batch was read.</summary>
+    private async Task<LifecycleSampleEntry?> SampleOfBlobAsync(BlobCandidate blob, Dictionary<Guid, string> owners, CancellationToken cancellationToken)
     {
-        var itemId = await db.FileVersions.AsNoTracking().Where(v => v.BlobId == blob.Id).OrderBy(v => v.Created)
-            .Select(v => v.ItemId).FirstAsync(cancellationToken);
-        var item = await db.ItemsWithTrash.AsNoTracking().SingleAsync(i => i.Id == itemId, cancellationToken);
+        var itemIds = await db.FileVersions.AsNoTracking().Where(v => v.BlobId == blob.Id).OrderBy(v => v.Created)
+            .Select(v => v.ItemId).Take(1).ToListAsync(cancellationToken);
+        var item = itemIds.Count == 0 ? null
+            : await db.ItemsWithTrash.AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemIds[0], cancellationToken);
+        if (item is null)
+            return null;
         var path = item.DeletedAt is null ? await lookup.PathOfAsync(item, cancellationToken) : $"(trash) {item.Name}";
         return new LifecycleSampleEntry(item.Id, path, await OwnerAsync(item.OwnerId, owners, cancellationToken), blob.Size, null, blob.Created);
     }
@@ -527,22 +539,6 @@ public sealed partial class LifecycleService(
     }
 
     private static string Plural(int count) => count == 1 ? "" : "s";
-
-    /// <summary>Bytes for people: "340 MB" (decimal units, one decimal under 10).</summary>
-    public static string FormatBytes(long bytes)
-    {
-        string[] units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1000 && unit < units.Length - 1)
-        {
-            value /= 1000;
-            unit++;
-        }
-        return unit == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes")
-            : string.Create(CultureInfo.InvariantCulture, $"{(value < 10 ? Math.Round(value, 1) : Math.Round(value))} {units[unit]}");
-    }
 
     private static string Truncate(string text) => text.Length <= 2000 ? text : text[..1997] + "...";
 

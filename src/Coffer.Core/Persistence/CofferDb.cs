@@ -92,7 +92,6 @@ public abstract class CofferDb(DbContextOptions options) : DbContext(options), I
             item.HasQueryFilter(i => i.DeletedAt == null);
             // Names are unique per folder among live items (compared ordinally, the providers' binary collation).
             item.HasIndex(i => new { i.ParentId, i.Name }).IsUnique().HasFilter("\"DeletedAt\" IS NULL");
-            item.Property(i => i.OriginalPath).HasMaxLength(4096);
             item.HasIndex(i => new { i.OwnerId, i.DeletedAt }); // the trash, newest first; the purge
             item.HasIndex(i => i.TrashRootId);
             item.HasIndex(i => new { i.ParentId, i.Kind, i.Name });

@@ -1,3 +1,4 @@
+using Coffer.Core.Blobs;
 using Coffer.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -47,12 +48,23 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
     /// An undeclared size reserves nothing (the commit checks the real one) but still names the key.
     /// </summary>
     /// <param name="uploaderId">Who uploads, when it may be someone other than the owner (for the refusal's wording).</param>
-    public async Task<Guid> ReserveAsync(Guid ownerId, long? declaredBytes, string storeKey, CancellationToken cancellationToken, Guid? uploaderId = null)
+    /// <returns>The reservation, and the limit the content must stay within (the free space), or none when the owner has no quota.</returns>
+    public async Task<(Guid Id, WriteLimit? Limit)> ReserveAsync(
+        Guid ownerId, long? declaredBytes, string storeKey, CancellationToken cancellationToken, Guid? uploaderId = null)
     {
         await using var transaction = await db.BeginWriteAsync(cancellationToken);
-        var bytes = Math.Max(0, declaredBytes ?? 0);
-        if (bytes > 0)
-            await EnsureRoomAsync(ownerId, bytes, exceptStoreKey: null, cancellationToken, uploaderId);
+        var usage = await UsageAsync(ownerId, exceptStoreKey: null, cancellationToken) ?? throw new NotFoundException();
+        var ownQuota = uploaderId is null || uploaderId == ownerId;
+        WriteLimit? limit = null;
+        long bytes = 0; // without a quota there is nothing to hold room in (a quota set meanwhile is checked at the commit)
+        if (usage.QuotaBytes is { } quota)
+        {
+            bytes = Math.Max(0, declaredBytes ?? 0);
+            var free = Math.Max(0, quota - usage.UsedBytes);
+            if (bytes > free)
+                throw new QuotaExceededException(bytes, quota, usage.UsedBytes, ownQuota);
+            limit = new WriteLimit(free, received => new QuotaExceededException(received, quota, usage.UsedBytes, ownQuota));
+        }
         var now = clock.Now();
         var reservation = new UploadReservation
         {
@@ -67,7 +79,7 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.Entry(reservation).State = EntityState.Detached;
-        return reservation.Id;
+        return (reservation.Id, limit);
     }
 
     /// <summary>
@@ -79,7 +91,7 @@ public sealed class QuotaService(CofferDb db, IOptions<QuotaOptions> options, Ti
     public async Task EnsureRoomAsync(Guid ownerId, long bytes, string? exceptStoreKey, CancellationToken cancellationToken, Guid? uploaderId = null)
     {
         var usage = await UsageAsync(ownerId, exceptStoreKey, cancellationToken) ?? throw new NotFoundException();
-        if (usage.QuotaBytes is { } quota && usage.UsedBytes + bytes > quota)
+        if (usage.QuotaBytes is { } quota && bytes > quota - usage.UsedBytes) // not used + bytes: a huge declared size must not overflow
             throw new QuotaExceededException(bytes, quota, usage.UsedBytes, ownQuota: uploaderId is null || uploaderId == ownerId);
     }
 

@@ -48,8 +48,7 @@ namespace Coffer.Data.Migrations.Postgres
             migrationBuilder.AddColumn<string>(
                 name: "OriginalPath",
                 table: "Items",
-                type: "character varying(4096)",
-                maxLength: 4096,
+                type: "text",
                 nullable: true);
 
             migrationBuilder.AddColumn<Guid>(

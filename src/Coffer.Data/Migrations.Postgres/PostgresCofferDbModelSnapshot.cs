@@ -300,8 +300,7 @@ namespace Coffer.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<string>("OriginalPath")
-                        .HasMaxLength(4096)
-                        .HasColumnType("character varying(4096)");
+                        .HasColumnType("text");
 
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid");

@@ -296,7 +296,6 @@ namespace Coffer.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OriginalPath")
-                        .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("OwnerId")

@@ -49,7 +49,6 @@ namespace Coffer.Data.Migrations.Sqlite
                 name: "OriginalPath",
                 table: "Items",
                 type: "TEXT",
-                maxLength: 4096,
                 nullable: true);
 
             migrationBuilder.AddColumn<Guid>(

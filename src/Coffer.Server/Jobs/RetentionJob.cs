@@ -4,8 +4,8 @@ namespace Coffer.Server.Jobs;
 
 /// <summary>
 /// Hourly, on one instance: purges trash entries older than <c>Coffer:Trash:RetentionDays</c> and
-/// earlier file versions older than their owner's age limit (<c>Coffer:Versions:KeepDays</c> or
-/// the owner's own). The count limit is applied when a file gets a new version, not here.
+/// the earlier file versions their owner's retention (<c>Coffer:Versions:*</c> or the owner's own)
+/// no longer keeps. A file that gets a new version is pruned at once as well.
 /// </summary>
 internal sealed class RetentionJob(IServiceProvider services, TimeProvider clock, ILogger<RetentionJob> logger)
     : LeasedJob(services, clock, logger)
@@ -17,7 +17,7 @@ internal sealed class RetentionJob(IServiceProvider services, TimeProvider clock
     protected override async Task<string> RunOnceAsync(IServiceProvider scoped, Func<Task> renewLease, CancellationToken cancellationToken)
     {
         var purged = await scoped.GetRequiredService<TrashService>().PurgeExpiredAsync(renewLease, cancellationToken);
-        var pruned = await scoped.GetRequiredService<DriveService>().PruneAgedVersionsAsync(renewLease, cancellationToken);
+        var pruned = await scoped.GetRequiredService<DriveService>().PruneByRetentionAsync(renewLease, cancellationToken);
         return $"purged {purged} trash entr{(purged == 1 ? "y" : "ies")}; pruned {pruned} old version(s)";
     }
 }
