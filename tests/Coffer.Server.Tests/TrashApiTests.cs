@@ -66,9 +66,11 @@ public sealed class TrashApiTests : IDisposable
         Assert.Equal((user.Id.ToString(), user.Email), (entry.DeletedBy!.Id, entry.DeletedBy.Email));
         Assert.Single(_app.StoredBlobs()); // the bytes wait in the trash
 
+        _app.Clock.Advance(TimeSpan.FromMinutes(1));
         var restored = await RestoreAsync(user, file.Id);
 
         Assert.Equal((file.Id, "/Docs/report.txt", docs.Id), (restored.Id, restored.Path, restored.ParentId));
+        Assert.Equal(_app.Clock.GetUtcNow(), restored.Modified); // restored counts as modified: age-based rules start over
         Assert.Equal("quarterly", await user.Client.GetStringAsync($"/api/v1/items/{file.Id}/content", Ct));
         Assert.Empty(await TrashAsync(user));
         Assert.Single((await _app.EventsAsync(user.Id, "file.deleted")));

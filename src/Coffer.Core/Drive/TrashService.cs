@@ -69,9 +69,14 @@ public sealed class TrashService(
         var (parentId, parentPath) = await PlaceForAsync(entry, cancellationToken);
         var name = await FreeRestoredNameAsync(parentId, entry.Name, cancellationToken);
 
+        // Restored counts as modified now: an age-based lifecycle rule that trashed it starts over
+        // instead of trashing it again at its next run.
+        var now = clock.Now();
         await db.ItemsWithTrash.Where(i => i.TrashRootId == entry.Id && i.Id != entry.Id).ExecuteUpdateAsync(set => set
             .SetProperty(i => i.DeletedAt, (DateTimeOffset?)null)
-            .SetProperty(i => i.TrashRootId, (Guid?)null), cancellationToken);
+            .SetProperty(i => i.TrashRootId, (Guid?)null)
+            .SetProperty(i => i.Modified, now), cancellationToken);
+        entry.Modified = now;
         entry.Name = name;
         entry.ParentId = parentId;
         entry.DeletedAt = null;

@@ -66,8 +66,13 @@ public sealed class QuotaServiceTests
     {
         await using var h = await StartAsync();
         var alice = await h.RegisterAsync();
+        await using (var db = h.OpenDb())
+            await db.Users.Where(u => u.Id == alice.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.QuotaBytes, 1000), Ct);
         await using (var s = h.Scope())
-            await s.Get<QuotaService>().ReserveAsync(alice.Id, 500, "u/test/reserved", Ct);
+        {
+            var (_, limit) = await s.Get<QuotaService>().ReserveAsync(alice.Id, 500, "u/test/reserved", Ct);
+            Assert.Equal(1000, limit!.MaxBytes); // what the content may hold: the space free before this upload
+        }
 
         await using (var s = h.Scope())
             Assert.Equal(500, (await s.Get<QuotaService>().UsageAsync(alice.Id, Ct)).UsedBytes);
