@@ -207,7 +207,7 @@ public sealed class TrashService(
         var candidate = name;
         for (var attempt = 1; attempt <= MaxRestoreNames; attempt++)
         {
-            if (!await db.Items.AnyAsync(i => i.ParentId == folderId && i.Name == candidate, cancellationToken))
+            if (!await lookup.NameTakenAsync(folderId, candidate, cancellationToken))
                 return candidate;
             candidate = ItemName.Restored(name, attempt);
         }

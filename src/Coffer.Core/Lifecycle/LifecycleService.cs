@@ -303,16 +303,7 @@ public sealed partial class LifecycleService(
             return true;
         // No row names this key any more (deleted while it moved): a copy the move made must not linger.
         if (!await db.Blobs.AnyAsync(b => b.StoreKey == blob.StoreKey, cancellationToken))
-        {
-            try
-            {
-                await store.DeleteAsync(blob.StoreKey, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogLeftover(ex, blob.StoreKey); // garbage collection finds it
-            }
-        }
+            await drive.DeleteBlobsQuietlyAsync([blob.StoreKey]); // one that cannot be deleted is left for garbage collection
         return false;
     }
 
@@ -544,7 +535,4 @@ public sealed partial class LifecycleService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lifecycle rule {Name} ({Id}) failed")]
     private partial void LogRuleFailed(Exception exception, string name, Guid id);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Key}, left by a lifecycle move of a blob deleted meanwhile")]
-    private partial void LogLeftover(Exception exception, string key);
 }
